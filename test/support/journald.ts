@@ -1,0 +1,152 @@
+// A journald to talk to. On systemd machines, and on the project's test VMs
+// where it was started by hand, one is already listening; otherwise start
+// /lib/systemd/systemd-journald ourselves and stop only that one afterwards.
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { promisify } from 'node:util';
+import { waitFor } from './wait.js';
+
+const execFileAsync = promisify(execFile);
+
+export const JOURNAL_SOCKET = '/run/systemd/journal/socket';
+/** journald's stream socket, which Node's net can connect to as a liveness probe. */
+export const JOURNAL_STDOUT_SOCKET = '/run/systemd/journal/stdout';
+export const JOURNALD_BINARY = '/lib/systemd/systemd-journald';
+
+export interface JournaldHandle {
+  /** True when this handle started journald; false when one was already running. */
+  readonly started: boolean;
+  readonly pid: number | undefined;
+  /** Stops journald if, and only if, this handle started it. */
+  stop(): Promise<void>;
+}
+
+/** Resolves true when journald's stream socket accepts a connection. */
+export function journaldAccepts(path = JOURNAL_STDOUT_SOCKET): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(path);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+async function journaldUp(): Promise<boolean> {
+  return existsSync(JOURNAL_SOCKET) && (await journaldAccepts());
+}
+
+export async function ensureJournald({
+  timeoutMs = 15_000,
+}: { timeoutMs?: number } = {}): Promise<JournaldHandle> {
+  if (await journaldUp()) {
+    return { started: false, pid: undefined, stop: () => Promise.resolve() };
+  }
+  const child = spawn(JOURNALD_BINARY, [], { detached: true, stdio: 'ignore' });
+  child.unref();
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      resolve();
+    });
+  });
+  let spawnError: Error | undefined;
+  child.once('error', (error) => (spawnError = error));
+  try {
+    await waitFor(
+      async () => {
+        if (spawnError) throw spawnError;
+        if (child.exitCode !== null || child.signalCode !== null) {
+          throw new Error(
+            `${JOURNALD_BINARY} exited (${String(child.exitCode ?? child.signalCode)})`,
+          );
+        }
+        return journaldUp();
+      },
+      { what: `journald to listen on ${JOURNAL_SOCKET}`, timeoutMs },
+    );
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  let stopped = false;
+  return {
+    started: true,
+    pid: child.pid,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** A journal entry as `journalctl -o json` prints it: binary values are byte arrays. */
+export type JsonJournalEntry = Record<string, string | number[] | (string | number[])[] | null>;
+
+/**
+ * The entries matching `matches` (journalctl FIELD=value syntax), oldest first.
+ * journalctl reads the journal files, so an entry just sent can take a moment
+ * to appear: use waitForJournalEntries() in tests.
+ */
+export async function readJournalJson(
+  matches: readonly string[],
+  { afterCursor }: { afterCursor?: string } = {},
+): Promise<JsonJournalEntry[]> {
+  const args = ['-o', 'json', '--all', '--no-pager', '-q'];
+  if (afterCursor !== undefined) args.push(`--after-cursor=${afterCursor}`);
+  const { stdout } = await execFileAsync('journalctl', [...args, ...matches], {
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as JsonJournalEntry);
+}
+
+/** The cursor of the newest entry in the journal, to read only what comes after it. */
+export async function journalTailCursor(): Promise<string | undefined> {
+  const { stdout } = await execFileAsync('journalctl', [
+    '-n',
+    '1',
+    '-o',
+    'json',
+    '--no-pager',
+    '-q',
+  ]);
+  const line = stdout.split('\n').find((l) => l.trim() !== '');
+  if (line === undefined) return undefined;
+  const cursor = (JSON.parse(line) as JsonJournalEntry)['__CURSOR'];
+  return typeof cursor === 'string' ? cursor : undefined;
+}
+
+/** Poll until at least `count` entries match, and return them (oldest first). */
+export async function waitForJournalEntries(
+  matches: readonly string[],
+  {
+    count = 1,
+    timeoutMs = 30_000,
+    afterCursor,
+  }: { count?: number; timeoutMs?: number; afterCursor?: string } = {},
+): Promise<JsonJournalEntry[]> {
+  return waitFor(
+    async () => {
+      const entries = await readJournalJson(
+        matches,
+        afterCursor === undefined ? {} : { afterCursor },
+      );
+      return entries.length >= count ? entries : undefined;
+    },
+    {
+      what: `${count} journal entr${count === 1 ? 'y' : 'ies'} matching ${matches.join(' ')}`,
+      timeoutMs,
+      intervalMs: 200,
+    },
+  );
+}
