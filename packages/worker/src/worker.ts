@@ -1,0 +1,79 @@
+// One socket-activated worker run: take the connection from fd 3, receive the
+// crash, read coredump.conf, submit. Returns the exit status.
+import { loadConfig } from '@coredump-ts/config';
+import {
+  CoredumpError,
+  errorCodeInfo,
+  isCoredumpError,
+  type ErrorCode,
+} from '@coredump-ts/protocol';
+import { listenFds, setDumpable } from '@coredump-ts/unix';
+
+import type { Log } from './log.js';
+import { pathsFromEnv } from './paths.js';
+import { closeQuietly, receiveCrash } from './receive.js';
+import { submitCrash } from './submit.js';
+
+/** Env: a non-root peer uid accepted besides root (unprivileged component tests only). */
+export const ALLOW_PEER_UID_ENV = 'COREDUMP_TS_ALLOW_PEER_UID';
+
+function allowedPeerUid(env: NodeJS.ProcessEnv): number | undefined {
+  const text = env[ALLOW_PEER_UID_ENV];
+  if (text === undefined || !/^[0-9]+$/.test(text)) return undefined;
+  return Number(text);
+}
+
+function report(log: Log, error: unknown, prefix = ''): number {
+  if (isCoredumpError(error)) {
+    const info = errorCodeInfo(error.code as ErrorCode);
+    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    (info.level === 'warn' ? log.warn : log.error).call(log, `${prefix}${error.message}${cause}`);
+    return info.exitStatus;
+  }
+  log.error(
+    `${prefix}Unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
+  return 1;
+}
+
+export async function runWorker(env: NodeJS.ProcessEnv, log: Log): Promise<number> {
+  try {
+    setDumpable(false); // never dump our own core into ourselves
+  } catch {
+    // not fatal: the unit's sandbox still applies
+  }
+  const fds = listenFds(env);
+  const connection = fds[0];
+  if (fds.length !== 1 || connection === undefined) {
+    return report(
+      log,
+      new CoredumpError('ERR_LISTEN_FDS', 'Received unexpected number of file descriptors.'),
+    );
+  }
+  const paths = pathsFromEnv(env);
+  let received;
+  try {
+    received = await receiveCrash(connection, { allowedPeerUid: allowedPeerUid(env) });
+  } catch (error) {
+    return report(log, error, 'Refused coredump conversation, nothing stored: ');
+  } finally {
+    closeQuietly(connection);
+  }
+  const { config, diagnostics } = loadConfig({ root: paths.configRoot });
+  for (const d of diagnostics) {
+    const text = `${d.file}:${String(d.line)}: ${d.message}`;
+    if (d.level === 'warning') log.warn(text);
+    else if (d.level === 'notice') log.info(text);
+    else log.debug(text);
+  }
+  try {
+    const result = await submitCrash(received.ctx, received.coreFd, { config, paths, log });
+    return result.error === undefined ? 0 : result.error.exitStatus;
+  } catch (error) {
+    return report(log, error);
+  } finally {
+    closeQuietly(received.coreFd);
+    closeQuietly(received.pidfd);
+    closeQuietly(received.mountTreeFd);
+  }
+}
