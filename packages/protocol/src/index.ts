@@ -1,1 +1,37 @@
-export {};
+export {
+  CoredumpError,
+  ERROR_CODES,
+  errorCodeInfo,
+  isCoredumpError,
+  type ErrorCode,
+  type ErrorCodeInfo,
+  type ErrorLevel,
+} from './errors.js';
+export {
+  CONTEXT_FIELD_ORDER,
+  FIELD,
+  MESSAGE_ID_BACKTRACE,
+  MESSAGE_ID_COREDUMP,
+  MESSAGE_ID_TRUNCATED_CORE,
+  PRIORITY_CRIT,
+  SYSLOG_IDENTIFIER_COREDUMP,
+  buildContextFields,
+  field,
+  type FieldName,
+  type JournalField,
+} from './fields.js';
+export { decodeDatagram, encodeDatagram, halveDatagram } from './datagram.js';
+export {
+  MANDATORY_FIELDS,
+  PARSED_FIELDS,
+  parseReceivedFields,
+  type CrashContext,
+  type CrashMetadata,
+  type ReceiveOptions,
+} from './receive.js';
+export {
+  assertJournalFieldName,
+  isValidJournalFieldName,
+  serializeJournalNative,
+} from './journal-native.js';
+export { SIGRTMAX, SIGRTMIN, isSignalValid, signalName } from './signal.js';
