@@ -1,0 +1,67 @@
+// One coredump journal entry as coredumpctl sees it. Fields come from
+// `journalctl -o json`, where a value over 4096 bytes is null: so COREDUMP=
+// (the core itself) is known to exist without ever being loaded.
+import type { JournalEntry } from '@coredump-ts/journal';
+
+/** A field value: its bytes, or null when journalctl left out a large value. */
+export type FieldValue = Buffer | null;
+
+export interface CoredumpEntry {
+  readonly fields: ReadonlyMap<string, readonly FieldValue[]>;
+  readonly realtimeUsec: number;
+  readonly cursor: string | undefined;
+}
+
+/** The last value of a field as text, as systemd's RETRIEVE() keeps the last one. */
+export function fieldText(entry: CoredumpEntry, name: string): string | undefined {
+  const values = entry.fields.get(name);
+  const last = values?.[values.length - 1];
+  return last === undefined || last === null ? undefined : last.toString('utf8');
+}
+
+export function hasField(entry: CoredumpEntry, name: string): boolean {
+  return (entry.fields.get(name)?.length ?? 0) > 0;
+}
+
+/** Names whose value journalctl replaced by null (too large for -o json). */
+export function omittedFields(entry: CoredumpEntry): string[] {
+  return [...entry.fields].filter(([, vs]) => vs.some((v) => v === null)).map(([k]) => k);
+}
+
+function jsonValue(value: unknown): FieldValue {
+  if (value === null) return null;
+  if (typeof value === 'string') return Buffer.from(value, 'utf8');
+  if (Array.isArray(value) && value.every((b) => typeof b === 'number'))
+    return Buffer.from(value as number[]);
+  return Buffer.from(String(value), 'utf8');
+}
+
+/** Parse one line of `journalctl -o json`. */
+export function entryFromJsonLine(line: string): CoredumpEntry {
+  const obj = JSON.parse(line) as Record<string, unknown>;
+  const fields = new Map<string, FieldValue[]>();
+  for (const [name, value] of Object.entries(obj)) {
+    // Several values: an array of strings / byte arrays. One binary value: an array of numbers.
+    const many = Array.isArray(value) && value.some((v) => typeof v !== 'number');
+    fields.set(name, many ? (value as unknown[]).map(jsonValue) : [jsonValue(value)]);
+  }
+  const rt = obj.__REALTIME_TIMESTAMP;
+  const cursor = obj.__CURSOR;
+  return {
+    fields,
+    realtimeUsec: typeof rt === 'string' ? Number(rt) : 0,
+    cursor: typeof cursor === 'string' ? cursor : undefined,
+  };
+}
+
+/** Adapt an entry read with `-o export` (full values). */
+export function entryFromExport(entry: JournalEntry): CoredumpEntry {
+  return { fields: entry.fields, realtimeUsec: entry.realtimeUsec ?? 0, cursor: entry.cursor };
+}
+
+/** Replace null (omitted) values with the full ones from a second, targeted read. */
+export function mergeFields(entry: CoredumpEntry, full: CoredumpEntry): CoredumpEntry {
+  const fields = new Map(entry.fields);
+  for (const [name, values] of full.fields) if (fields.has(name)) fields.set(name, values);
+  return { ...entry, fields };
+}

@@ -1,0 +1,129 @@
+// How coredumpctl's journal selection maps onto journalctl: -D, --root,
+// --file, --all, the matches, and --since/--until as "@seconds.µs".
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { parseExportStream } from '@coredump-ts/journal';
+import { entryFromExport, entryFromJsonLine, type CoredumpEntry } from './entry.js';
+import { CoredumpctlError } from './errors.js';
+import { buildMatches } from './matches.js';
+import type { Options } from './options.js';
+import { journalctlTimestamp } from './time.js';
+
+export interface Query {
+  matches: string[];
+  directory?: string;
+  files?: string[];
+  root?: string;
+  since?: string;
+  until?: string;
+  reverse?: boolean;
+  lines?: number;
+  cursor?: string;
+  outputFields?: string[];
+  all?: boolean;
+}
+
+export function baseQuery(o: Options, { withTimes = true } = {}): Query {
+  const q: Query = { matches: buildMatches(o.matches) };
+  if (o.directory !== undefined) q.directory = o.directory;
+  else if (o.root !== undefined) q.root = o.root;
+  else if (o.files !== undefined) q.files = o.files;
+  else if (o.all) q.all = true;
+  if (withTimes && o.sinceUsec !== undefined) q.since = journalctlTimestamp(o.sinceUsec);
+  if (withTimes && o.untilUsec !== undefined) q.until = journalctlTimestamp(o.untilUsec);
+  return q;
+}
+
+export function journalctlArgs(q: Query, format: 'json' | 'export'): string[] {
+  const args = ['-o', format, '--no-pager', '-q'];
+  if (q.directory !== undefined) args.push(`--directory=${q.directory}`);
+  for (const f of q.files ?? []) args.push(`--file=${f}`);
+  if (q.root !== undefined) args.push(`--root=${q.root}`);
+  if (q.all === true) args.push('--merge');
+  if (q.since !== undefined && q.cursor === undefined) args.push(`--since=${q.since}`);
+  if (q.until !== undefined && q.cursor === undefined) args.push(`--until=${q.until}`);
+  if (q.cursor !== undefined) args.push(`--cursor=${q.cursor}`);
+  if (q.reverse === true) args.push('--reverse');
+  if (q.lines !== undefined) args.push(`--lines=${q.lines}`);
+  if (q.outputFields !== undefined) args.push(`--output-fields=${q.outputFields.join(',')}`);
+  args.push('--', ...q.matches);
+  return args;
+}
+
+async function* runJournalctl<T>(
+  args: string[],
+  parse: (stdout: NodeJS.ReadableStream) => AsyncIterable<T>,
+  journalctl: string,
+): AsyncGenerator<T> {
+  const child = spawn(journalctl, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (s: string) => {
+    if (stderr.length < 65536) stderr += s;
+  });
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => {
+      resolve(code);
+    });
+  });
+  exited.catch(() => undefined);
+  let finished = false;
+  try {
+    yield* parse(child.stdout);
+    finished = true;
+  } finally {
+    if (!finished) {
+      child.kill('SIGTERM');
+      child.stdout.destroy();
+    }
+  }
+  let code: number | null;
+  try {
+    code = await exited;
+  } catch (cause) {
+    throw new CoredumpctlError(
+      'ERR_JOURNAL',
+      `Failed to open journal: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+  if (code !== 0) {
+    const detail = stderr.trim();
+    throw new CoredumpctlError(
+      'ERR_JOURNAL',
+      detail === '' ? `journalctl exited with status ${String(code)}` : detail,
+    );
+  }
+}
+
+async function* jsonLines(stdout: NodeJS.ReadableStream): AsyncGenerator<CoredumpEntry> {
+  for await (const line of createInterface({ input: stdout, crlfDelay: Infinity })) {
+    if (line !== '') yield entryFromJsonLine(line);
+  }
+}
+
+async function* exportEntries(stdout: NodeJS.ReadableStream): AsyncGenerator<CoredumpEntry> {
+  for await (const e of parseExportStream(stdout as AsyncIterable<Buffer>))
+    yield entryFromExport(e);
+}
+
+/** Entries in `-o json` form (values over 4096 bytes are null). Breaking out kills journalctl. */
+export function queryEntries(q: Query, journalctl = 'journalctl'): AsyncGenerator<CoredumpEntry> {
+  return runJournalctl(journalctlArgs(q, 'json'), jsonLines, journalctl);
+}
+
+/** Re-read the named fields of one entry (by cursor) in full, with `-o export`. */
+export async function fetchFullFields(
+  q: Query,
+  cursor: string,
+  names: readonly string[],
+  journalctl = 'journalctl',
+): Promise<CoredumpEntry | undefined> {
+  const args = journalctlArgs({ ...q, cursor, outputFields: [...names], reverse: false }, 'export');
+  for await (const entry of runJournalctl(args, exportEntries, journalctl)) {
+    if (entry.cursor === cursor) return entry;
+    break;
+  }
+  return undefined;
+}

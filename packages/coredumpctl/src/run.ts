@@ -1,0 +1,63 @@
+// Dispatch: parse the command line, run one verb, map errors to messages and
+// an exit status. Returns the status; main.ts sets process.exitCode.
+import type { VerbContext } from './context.js';
+import { runDebug } from './debug.js';
+import { runDump } from './dump.js';
+import { CoredumpctlError } from './errors.js';
+import { createTimeFormatter } from './format.js';
+import { HELP, VERSION } from './help.js';
+import { runInfo } from './info.js';
+import { runList } from './list.js';
+import { parseOptions } from './options.js';
+import { loadNameDb } from './users.js';
+
+export async function run(argv: readonly string[]): Promise<number> {
+  const stdout = { write: (t: string | Buffer): void => void process.stdout.write(t) };
+  const stderr = { write: (t: string | Buffer): void => void process.stderr.write(t) };
+  try {
+    const options = parseOptions(argv);
+    if (options.verb === 'help') return (stdout.write(HELP), 0);
+    if (options.verb === 'version') return (stdout.write(VERSION), 0);
+    if (options.verb === 'json-help') return (stdout.write('pretty\nshort\noff\n'), 0);
+    if (options.image !== undefined) {
+      throw new CoredumpctlError(
+        'ERR_USAGE',
+        '--image= is not supported by coredumpctl-ts; mount the image and use --root=.',
+      );
+    }
+    const ctx: VerbContext = {
+      options,
+      stdout,
+      stderr,
+      nowUsec: Date.now() * 1000,
+      time: createTimeFormatter(),
+      names: loadNameDb(),
+      journalctl: process.env.COREDUMP_TS_JOURNALCTL ?? 'journalctl',
+      log: (m) => {
+        stderr.write(`${m}\n`);
+      },
+    };
+    switch (options.verb) {
+      case 'list':
+        await runList(ctx);
+        return 0;
+      case 'info':
+        await runInfo(ctx);
+        return 0;
+      case 'dump':
+        await runDump(ctx);
+        return 0;
+      case 'debug':
+        return await runDebug(ctx);
+    }
+  } catch (error) {
+    if (error instanceof CoredumpctlError) {
+      if (!error.silent) stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    stderr.write(
+      `Unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    return 1;
+  }
+}

@@ -1,0 +1,50 @@
+// systemd's format-table output for the list verb: text with padded columns,
+// or JSON (short: one line; pretty: tab-indented with " : ").
+export type Cell = string | number | null;
+
+export interface Column {
+  name: string;
+  right: boolean;
+}
+
+export function renderTable(
+  columns: readonly Column[],
+  rows: readonly (readonly string[])[],
+  legend: boolean,
+): string {
+  const all = legend ? [columns.map((c) => c.name.toUpperCase()), ...rows] : rows;
+  const widths = columns.map((_, i) => Math.max(0, ...all.map((r) => [...(r[i] ?? '')].length)));
+  return all
+    .map((r) =>
+      columns
+        .map((c, i) => {
+          const cell = r[i] ?? '';
+          const pad = ' '.repeat((widths[i] ?? 0) - [...cell].length);
+          return c.right ? pad + cell : cell + pad;
+        })
+        .join(' '),
+    )
+    .map((line) => `${line}\n`)
+    .join('');
+}
+
+const jsonScalar = (v: Cell): string => JSON.stringify(v);
+
+export function renderJsonRows(
+  columns: readonly Column[],
+  rows: readonly (readonly Cell[])[],
+  mode: 'short' | 'pretty',
+): string {
+  if (mode === 'short') {
+    const objs = rows.map(
+      (r) =>
+        `{${columns.map((c, i) => `${JSON.stringify(c.name)}:${jsonScalar(r[i] ?? null)}`).join(',')}}`,
+    );
+    return `[${objs.join(',')}]\n`;
+  }
+  const objs = rows.map(
+    (r) =>
+      `\t{\n${columns.map((c, i) => `\t\t${JSON.stringify(c.name)} : ${jsonScalar(r[i] ?? null)}`).join(',\n')}\n\t}`,
+  );
+  return `[\n${objs.join(',\n')}\n]\n`;
+}
