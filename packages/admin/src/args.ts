@@ -1,0 +1,55 @@
+import { parseArgs } from 'node:util';
+import { AdminError } from './errors.js';
+
+export type Command =
+  | { verb: 'install' | 'uninstall'; root: string }
+  | { verb: 'collect' }
+  | { verb: 'demo' }
+  | { verb: 'help' };
+
+export const USAGE = `Usage: coredump-ts <command> [options]
+
+Commands:
+  install [--root DIR]    install units, sysctl, tmpfiles, sysusers and coredump.conf
+  uninstall [--root DIR]  remove them and restore the previous core_pattern
+  collect                 run the collector in the foreground (no systemd as PID 1)
+  demo                    start the collector, crash a sample program, show the result
+  help                    this text
+`;
+
+/** argv without the node binary and script. */
+export function parseCommand(argv: readonly string[]): Command {
+  const [verb, ...rest] = argv;
+  switch (verb) {
+    case 'install':
+    case 'uninstall': {
+      const { values } = parse(rest, { root: { type: 'string' } });
+      const root = values.root ?? '/';
+      if (root === '') throw new AdminError('ERR_USAGE', '--root needs a directory');
+      return { verb, root };
+    }
+    case 'collect':
+    case 'demo':
+      parse(rest, {});
+      return { verb };
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      return { verb: 'help' };
+    default:
+      throw new AdminError('ERR_USAGE', `unknown command '${verb}'\n\n${USAGE}`);
+  }
+}
+
+function parse<T extends Record<string, { type: 'string' }>>(
+  args: string[],
+  options: T,
+): { values: { [K in keyof T]?: string } } {
+  try {
+    const { values } = parseArgs({ args, options, allowPositionals: false, strict: true });
+    return { values: values as { [K in keyof T]?: string } };
+  } catch (error) {
+    throw new AdminError('ERR_USAGE', `${(error as Error).message}\n\n${USAGE}`, { cause: error });
+  }
+}

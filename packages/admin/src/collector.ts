@@ -1,0 +1,198 @@
+// The foreground collector for machines without systemd as PID 1: journald if
+// missing, systemd-socket-activate running our worker per connection, and
+// core_pattern pointing at our handler. stop() undoes exactly what start() did.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AdminError } from './errors.js';
+import { type Host, requireRoot } from './host.js';
+import { type KernelSettings, KernelSettingsGuard } from './kernel-settings.js';
+import { CORE_PATTERN_MAX, corePatternFor } from './layout.js';
+import { isListeningIn } from './proc-net-unix.js';
+
+export interface CollectorPaths {
+  socket: string;
+  journalSocket: string;
+  handler: string;
+  worker: string;
+  journald: string;
+  procNetUnix: string;
+}
+
+export function collectorPaths(
+  appDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): CollectorPaths {
+  return {
+    socket: env.COREDUMP_TS_SOCKET ?? '/run/systemd/coredump',
+    journalSocket: env.COREDUMP_TS_JOURNAL_SOCKET ?? '/run/systemd/journal/socket',
+    handler: env.COREDUMP_TS_HANDLER_BIN ?? `${appDir}/packages/handler/dist/main.js`,
+    worker: env.COREDUMP_TS_WORKER_BIN ?? `${appDir}/packages/worker/dist/main.js`,
+    journald: '/lib/systemd/systemd-journald',
+    procNetUnix: '/proc/net/unix',
+  };
+}
+
+const START_DEADLINE_MS = 10_000;
+
+export function findProgram(
+  name: string,
+  pathEnv = process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+): string | undefined {
+  return pathEnv
+    .split(':')
+    .filter((dir) => dir !== '')
+    .map((dir) => `${dir}/${name}`)
+    .find((candidate) => existsSync(candidate));
+}
+
+async function waitFor(what: string, ready: () => boolean, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + START_DEADLINE_MS;
+  while (!ready()) {
+    if (child !== undefined && child.exitCode !== null) {
+      throw new AdminError('ERR_START_FAILED', `${what}: exited with status ${child.exitCode}`);
+    }
+    if (Date.now() > deadline)
+      throw new AdminError(
+        'ERR_START_FAILED',
+        `${what}: not ready after ${START_DEADLINE_MS / 1000}s`,
+      );
+    await sleep(50);
+  }
+}
+
+async function stopChild(child: ChildProcess | undefined): Promise<void> {
+  if (child?.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export class Collector {
+  readonly host: Host;
+  readonly paths: CollectorPaths;
+  readonly guard: KernelSettingsGuard;
+  readonly started: string[] = [];
+  #journald: ChildProcess | undefined;
+  #activator: ChildProcess | undefined;
+  readonly #killOnExit = (): void => {
+    for (const child of [this.#activator, this.#journald]) {
+      if (child?.pid !== undefined && child.exitCode === null) child.kill('SIGTERM');
+    }
+  };
+
+  constructor(host: Host, paths: CollectorPaths) {
+    this.host = host;
+    this.paths = paths;
+    this.guard = new KernelSettingsGuard(host.procSys);
+  }
+
+  corePattern(): string {
+    return corePatternFor(this.host.nodePath, this.paths.handler);
+  }
+
+  listening(): boolean {
+    return isListeningIn(readFileSync(this.paths.procNetUnix, 'utf8'), this.paths.socket);
+  }
+
+  async start(): Promise<void> {
+    requireRoot({ ...this.host, root: '/' }, 'collect');
+    for (const [what, path] of [
+      ['handler', this.paths.handler],
+      ['worker', this.paths.worker],
+    ] as const) {
+      if (!existsSync(path))
+        throw new AdminError(
+          'ERR_NOT_BUILT',
+          `the ${what} is not built (${path} is missing): run npm run build`,
+        );
+    }
+    const pattern = this.corePattern();
+    if (Buffer.byteLength(pattern) > CORE_PATTERN_MAX) {
+      throw new AdminError(
+        'ERR_PATTERN_TOO_LONG',
+        `core_pattern would be ${Buffer.byteLength(pattern)} bytes (max ${CORE_PATTERN_MAX}): ${pattern}\nmove the checkout to a shorter path, or use coredump-ts install`,
+      );
+    }
+    if (this.listening()) {
+      throw new AdminError(
+        'ERR_SOCKET_IN_USE',
+        `${this.paths.socket} is already served by another process (systemd-coredump.socket, or another collector): stop it first`,
+      );
+    }
+    process.on('exit', this.#killOnExit);
+    if (!existsSync(this.paths.journalSocket)) await this.#startJournald();
+    await this.#startActivator();
+    this.guard.apply({ corePattern: pattern, corePipeLimit: '16', suidDumpable: '2' });
+  }
+
+  async #startJournald(): Promise<void> {
+    this.#journald = spawn(this.paths.journald, [], { stdio: 'ignore', detached: true });
+    this.#journald.on('error', () => undefined);
+    await waitFor('systemd-journald', () => existsSync(this.paths.journalSocket), this.#journald);
+    this.started.push(`systemd-journald (pid ${this.#journald.pid ?? '?'})`);
+  }
+
+  async #startActivator(): Promise<void> {
+    if (existsSync(this.paths.socket)) unlinkSync(this.paths.socket); // stale: nobody listens
+    const env = Object.entries(process.env).filter(([k]) => k.startsWith('COREDUMP_TS_'));
+    const args = [
+      '--seqpacket',
+      '--accept',
+      '-l',
+      this.paths.socket,
+      ...env.flatMap(([k, v]) => ['-E', `${k}=${v ?? ''}`]),
+      this.host.nodePath,
+      this.paths.worker,
+    ];
+    const program = findProgram('systemd-socket-activate');
+    if (program === undefined)
+      throw new AdminError(
+        'ERR_TOOL_MISSING',
+        'systemd-socket-activate is not installed (apt-get install systemd)',
+      );
+    const child = spawn(program, args, { stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+    child.on('error', () => undefined); // surfaces as exitCode in waitFor
+    this.#activator = child;
+    await waitFor('systemd-socket-activate', () => this.listening(), child);
+    chmodSync(this.paths.socket, 0o600);
+    this.started.push(`systemd-socket-activate (pid ${child.pid ?? '?'}) on ${this.paths.socket}`);
+  }
+
+  /** Synchronous: safe from signal handlers and 'exit'. */
+  restoreKernelNow(): KernelSettings | undefined {
+    return this.guard.restore();
+  }
+
+  async stop(): Promise<string[]> {
+    const notes: string[] = [];
+    const restored = this.restoreKernelNow();
+    if (restored !== undefined)
+      notes.push(
+        `restored kernel.core_pattern=${restored.corePattern}, core_pipe_limit=${restored.corePipeLimit}, suid_dumpable=${restored.suidDumpable}`,
+      );
+    if (this.#activator !== undefined) {
+      await stopChild(this.#activator);
+      if (existsSync(this.paths.socket) && !this.listening()) unlinkSync(this.paths.socket);
+      notes.push(`stopped systemd-socket-activate (pid ${this.#activator.pid ?? '?'})`);
+      this.#activator = undefined;
+    }
+    if (this.#journald !== undefined) {
+      await stopChild(this.#journald);
+      notes.push(`stopped systemd-journald (pid ${this.#journald.pid ?? '?'})`);
+      this.#journald = undefined;
+    }
+    process.removeListener('exit', this.#killOnExit);
+    return notes;
+  }
+
+  static sizeOf(path: string): number | undefined {
+    try {
+      return statSync(path).size;
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// coredump-ts: install | uninstall | collect | demo. Dispatch only.
+import { USAGE, parseCommand } from './args.js';
+import { collect } from './collect.js';
+import { demo } from './demo.js';
+import { exitStatusOf } from './errors.js';
+import { defaultHost } from './host.js';
+import { install } from './install.js';
+import { printReport } from './report.js';
+import { uninstall } from './uninstall.js';
+
+const print = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+async function main(argv: readonly string[]): Promise<void> {
+  const command = parseCommand(argv);
+  switch (command.verb) {
+    case 'help':
+      process.stdout.write(USAGE);
+      return;
+    case 'install':
+    case 'uninstall': {
+      const run = command.verb === 'install' ? install : uninstall;
+      printReport(command.verb, run(defaultHost(command.root)), print);
+      return;
+    }
+    case 'collect':
+      await collect(defaultHost('/'), print);
+      return;
+    case 'demo':
+      await demo(defaultHost('/'), print);
+      return;
+  }
+}
+
+// A closed pipe (coredump-ts ... | head) is not an error worth a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+});
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const code = (error as { code?: unknown }).code;
+  process.stderr.write(
+    `coredump-ts: ${error instanceof Error ? error.message : String(error)}${typeof code === 'string' ? ` [${code}]` : ''}\n`,
+  );
+  process.exitCode = exitStatusOf(error);
+});

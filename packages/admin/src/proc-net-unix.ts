@@ -1,0 +1,17 @@
+// Who listens on a unix socket path, from /proc/net/unix (no connect needed,
+// so it works for SOCK_SEQPACKET, which node:net cannot open).
+const SO_ACCEPTCON = 0x10000;
+
+/** True when some socket bound to path is listening. */
+export function isListeningIn(procNetUnix: string, path: string): boolean {
+  for (const line of procNetUnix.split('\n').slice(1)) {
+    // Num: RefCount Protocol Flags Type St Inode [Path]
+    const m =
+      /^\s*[0-9a-fA-F]+:\s+[0-9a-fA-F]+\s+[0-9a-fA-F]+\s+([0-9a-fA-F]+)\s+[0-9a-fA-F]+\s+[0-9a-fA-F]+\s+\d+ (.*)$/.exec(
+        line,
+      );
+    if (m?.[1] === undefined || m[2] !== path) continue;
+    if ((parseInt(m[1], 16) & SO_ACCEPTCON) !== 0) return true;
+  }
+  return false;
+}

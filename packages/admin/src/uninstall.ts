@@ -1,0 +1,91 @@
+// `coredump-ts uninstall`: the reverse of install. Removes only what is ours
+// (shipped files still carrying our header, an unedited coredump.conf, our
+// links) and puts the recorded kernel settings back if core_pattern is still ours.
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { isSymlink, readIfExists, removeDirIfEmpty, removeIfExists } from './file-ops.js';
+import { type Host, requireRoot, runChecked } from './host.js';
+import { SOCKET_UNIT, type StepReport, installedText, isOurCorePattern } from './install.js';
+import { parseSysctl, readKernelSettings, writeKernelSettings } from './kernel-settings.js';
+import { INSTALL_FILES, LIB_DIR, STATE_FILE, installLinks, underRoot } from './layout.js';
+
+const OUR_HEADER = '# coredump-ts:';
+const VENDOR_SOCKETS = [
+  '/lib/systemd/system/systemd-coredump.socket',
+  '/usr/lib/systemd/system/systemd-coredump.socket',
+];
+
+export function uninstall(host: Host): StepReport {
+  requireRoot(host, 'uninstall');
+  const report: StepReport = { done: [], unchanged: [], todo: [] };
+  const socketPath = underRoot(host.root, '/etc/systemd/system/systemd-coredump.socket');
+  const ourSocket = readIfExists(socketPath)?.startsWith(OUR_HEADER) === true;
+  if (host.systemdHost && ourSocket) {
+    runChecked(host, 'systemctl', ['disable', '--now', SOCKET_UNIT]);
+    report.done.push(`systemctl disable --now ${SOCKET_UNIT}`);
+  }
+
+  let unitsRemoved = false;
+  for (const file of INSTALL_FILES) {
+    const target = underRoot(host.root, file.target);
+    const text = readIfExists(target);
+    if (text === undefined) continue;
+    const ours =
+      file.policy === 'keep'
+        ? text === installedText(host, file.source)
+        : text.startsWith(OUR_HEADER);
+    if (!ours) {
+      report.unchanged.push(
+        `${file.target} ${file.policy === 'keep' ? 'edited by the operator' : 'not ours'}: left in place`,
+      );
+      continue;
+    }
+    removeIfExists(target);
+    report.done.push(`removed ${file.target}`);
+    if (file.target.startsWith('/etc/systemd/system/')) unitsRemoved = true;
+  }
+
+  for (const link of installLinks(host.appDir)) {
+    const path = underRoot(host.root, link.target);
+    if (isSymlink(path) && removeIfExists(path)) report.done.push(`removed link ${link.target}`);
+  }
+  removeDirIfEmpty(underRoot(host.root, LIB_DIR));
+
+  if (host.applyKernel) restoreKernel(host, report);
+  else if (existsSync(underRoot(host.root, STATE_FILE))) {
+    report.todo.push(
+      `kernel settings not touched; the values before install are in ${STATE_FILE}: apply them with sysctl -p ${STATE_FILE}`,
+    );
+  }
+
+  if (host.systemdHost && unitsRemoved) {
+    runChecked(host, 'systemctl', ['daemon-reload']);
+    report.done.push('systemctl daemon-reload');
+    if (VENDOR_SOCKETS.some((p) => existsSync(p))) {
+      runChecked(host, 'systemctl', ['start', SOCKET_UNIT]);
+      report.done.push(`systemctl start ${SOCKET_UNIT} (the vendor unit again)`);
+    }
+  }
+  return report;
+}
+
+function restoreKernel(host: Host, report: StepReport): void {
+  const stateFile = underRoot(host.root, STATE_FILE);
+  const state = readIfExists(stateFile);
+  if (state === undefined) {
+    report.unchanged.push(`no ${STATE_FILE}: kernel settings left as they are`);
+    return;
+  }
+  const live = readKernelSettings(host.procSys);
+  if (isOurCorePattern(live.corePattern)) {
+    const changed = writeKernelSettings(host.procSys, parseSysctl(state));
+    report.done.push(
+      `restored ${changed.length > 0 ? changed.join(', ') : 'kernel settings'} from ${STATE_FILE}`,
+    );
+  } else {
+    report.unchanged.push(`kernel.core_pattern no longer ours (${live.corePattern}): left alone`);
+  }
+  removeIfExists(stateFile);
+  removeDirIfEmpty(dirname(stateFile));
+  report.done.push(`removed ${STATE_FILE}`);
+}
