@@ -9,7 +9,7 @@ import { findCore, openCore, errnoText } from './core-source.js';
 import { CoredumpctlError } from './errors.js';
 import { completeEntry, renderInfo } from './info.js';
 import { baseQuery, queryEntries } from './journal-query.js';
-import { canWriteSparse, writeSparse } from './sparse.js';
+import { canWriteSparse, writeDense, writeSparse } from './sparse.js';
 import type { CoredumpEntry } from './entry.js';
 
 /** The most recent match, and whether more than one matched. */
@@ -30,10 +30,7 @@ export async function writeCore(core: Readable, fd: number, useStdout: boolean):
   try {
     if (canWriteSparse(fd)) await writeSparse(fd, core);
     else if (useStdout) await pipeline(core, process.stdout, { end: false });
-    else {
-      const { createWriteStream } = await import('node:fs');
-      await pipeline(core, createWriteStream('', { fd, autoClose: false }));
-    }
+    else await writeDense(fd, core);
   } catch (cause) {
     if (cause instanceof CoredumpctlError) throw cause;
     throw new CoredumpctlError('ERR_OUTPUT', `Failed to write output: ${errnoText(cause)}`, {

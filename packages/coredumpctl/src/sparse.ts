@@ -1,7 +1,7 @@
 // Write a byte stream to an fd. To a regular file (not O_APPEND) all-zero
 // blocks become holes: skipped with positioned writes, then ftruncate()
 // sets the final size. Anything else gets plain sequential writes.
-import { fstatSync, ftruncateSync, readFileSync, writeSync } from 'node:fs';
+import { fstatSync, ftruncateSync, readFileSync } from 'node:fs';
 import { write as writeCb } from 'node:fs';
 import { promisify } from 'node:util';
 
@@ -36,11 +36,22 @@ export function canWriteSparse(fd: number): boolean {
   return info !== undefined && !info.append;
 }
 
-async function writeFully(fd: number, buf: Buffer, position: number): Promise<void> {
+async function writeFully(fd: number, buf: Buffer, position: number | null): Promise<void> {
   let off = 0;
   while (off < buf.length) {
-    const { bytesWritten } = await writeAsync(fd, buf, off, buf.length - off, position + off);
+    const at = position === null ? null : position + off;
+    const { bytesWritten } = await writeAsync(fd, buf, off, buf.length - off, at);
     off += bytesWritten;
+  }
+}
+
+/** Plain sequential writes (pipes opened blocking, character devices). */
+export async function writeDense(
+  fd: number,
+  source: AsyncIterable<Buffer | Uint8Array>,
+): Promise<void> {
+  for await (const chunk of source) {
+    await writeFully(fd, Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), null);
   }
 }
 
@@ -84,10 +95,4 @@ export async function writeSparse(
   await flush(carry, true);
   ftruncateSync(fd, pos);
   return pos - start;
-}
-
-/** Plain sequential writes (pipes, terminals, character devices). */
-export function writeDenseSync(fd: number, buf: Buffer): void {
-  let off = 0;
-  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
 }
