@@ -1,0 +1,102 @@
+// A real crash through systemd's helper and worker, then our coredumpctl and
+// systemd's on the resulting entry: same list row, same info, same dumped
+// bytes; our dump to a regular file is sparse.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withKernelSettings } from './support/kernel.js';
+import { waitFor } from './support/wait.js';
+import {
+  OURS,
+  both,
+  journalCount,
+  requireBuilt,
+  runCtl,
+  SYSTEMD,
+} from '../packages/coredumpctl/test/support.js';
+import {
+  SYSTEMD_CORE_PATTERN,
+  compileCrasher,
+  crash,
+  withSystemdWorker,
+} from '../packages/coredumpctl/test/crash.js';
+
+const SIZE_MIB = 64;
+let dir: string;
+let pid: number;
+
+beforeAll(async () => {
+  requireBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'cdts-crash-'));
+  const binary = compileCrasher(dir);
+  pid = await withKernelSettings({ corePattern: SYSTEMD_CORE_PATTERN }, () =>
+    withSystemdWorker(async () => {
+      const p = await crash(binary, SIZE_MIB);
+      await waitFor(() => journalCount(`COREDUMP_PID=${p}`) > 0, {
+        what: `journal entry for pid ${p}`,
+        timeoutMs: 60_000,
+      });
+      return p;
+    }),
+  );
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('systemd-produced crash', () => {
+  it.for([['list'], ['--json=short', 'list'], ['info']])('%j matches systemd', (args) => {
+    const { ours, systemd } = both([...args, `COREDUMP_PID=${pid}`]);
+    expect(ours.stdout).toContain(String(pid));
+    expect(ours.stdout).toBe(systemd.stdout);
+    expect(ours.status).toBe(systemd.status);
+  });
+
+  it('dump gives the same bytes, and ours is sparse', () => {
+    const mine = join(dir, 'ours.core');
+    const theirs = join(dir, 'systemd.core');
+    const a = runCtl(OURS, ['dump', '-o', mine, `COREDUMP_PID=${pid}`]);
+    const b = runCtl(SYSTEMD, ['dump', '-o', theirs, `COREDUMP_PID=${pid}`]);
+    expect(a.status).toBe(0);
+    expect(b.status).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+    const st = statSync(mine);
+    expect(st.size).toBeGreaterThan(SIZE_MIB << 20);
+    expect(readFileSync(mine).equals(readFileSync(theirs))).toBe(true);
+    // 64 MiB of zeros with one byte per MiB: at most 64 data pages plus the rest of the core.
+    expect(st.blocks * 512).toBeLessThan(st.size / 4);
+  });
+
+  it('dump to stdout (a pipe) gives the same bytes', () => {
+    const a = spawnSync(process.execPath, [OURS, 'dump', `COREDUMP_PID=${pid}`], {
+      maxBuffer: 1 << 30,
+    });
+    expect(a.status).toBe(0);
+    expect(a.stdout.equals(readFileSync(join(dir, 'systemd.core')))).toBe(true);
+  });
+
+  it('debug runs the debugger on the decompressed core and removes it', () => {
+    const tmp = mkdtempSync(join(dir, 'tmp-'));
+    const r = runCtl(
+      OURS,
+      [
+        'debug',
+        '-q',
+        '--debugger=/bin/sh',
+        '-A',
+        '-c \'test -s "$3" && echo "$1 $2"\' sh',
+        `COREDUMP_PID=${pid}`,
+      ],
+      {
+        TMPDIR: tmp,
+      },
+    );
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/crash-sparse -c\n$/);
+    // The temporary decompressed core is gone afterwards.
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+});
