@@ -1,0 +1,48 @@
+/**
+ * `--backtrace` mode (spec §2.3): argv as in pipe mode, the process's /proc fields, then
+ * the reporter's journal entry from stdin, sent to journald with MESSAGE_ID=1f4e….
+ */
+import { readFileSync } from 'node:fs';
+import { FIELD, MESSAGE_ID_BACKTRACE, field, type JournalField } from '@coredump-ts/protocol';
+import { parseKernelArgv } from './argv.js';
+import { buildHelperFields } from './context.js';
+import { importExportEntry } from './export-entry.js';
+import { collectProcFields, readComm } from './proc.js';
+
+export interface BacktraceOptions {
+  readonly procRoot: string;
+  readonly journalSocket: string;
+  /** stdin contents; read from fd 0 when not given. */
+  readonly input?: Buffer;
+  readonly warn: (message: string) => void;
+}
+
+/** The journal entry for a reporter's "crash" report; pure apart from the /proc reads. */
+export const buildBacktraceEntry = (
+  argv: readonly string[],
+  input: Buffer,
+  opts: Pick<BacktraceOptions, 'procRoot' | 'warn'>,
+): JournalField[] => {
+  const { args, warnings } = parseKernelArgv(argv);
+  for (const w of warnings) opts.warn(w);
+  const comm = readComm(opts.procRoot, args.pid);
+  const proc = collectProcFields(opts.procRoot, args.pid, args.tid);
+  const fields = buildHelperFields(args, comm, proc, undefined).map((f) =>
+    f.name === FIELD.MESSAGE_ID ? field(FIELD.MESSAGE_ID, MESSAGE_ID_BACKTRACE) : f,
+  );
+  const imported = importExportEntry(input);
+  if (imported.complete) return [...fields, ...imported.fields];
+  opts.warn('Did not receive a full journal entry on stdin, ignoring message sent by reporter.');
+  const message = `Process ${args.pid} (${comm}) of user ${args.uid} failed with ${args.signal ?? 0}.`;
+  return [...fields, field(FIELD.MESSAGE, message)];
+};
+
+export const runBacktrace = async (
+  argv: readonly string[],
+  opts: BacktraceOptions,
+): Promise<void> => {
+  const input = opts.input ?? readFileSync(0);
+  const entry = buildBacktraceEntry(argv, input, opts);
+  const { sendJournalEntry } = await import('@coredump-ts/journal');
+  sendJournalEntry(entry, { socketPath: opts.journalSocket });
+};
