@@ -48,7 +48,7 @@ function parse<T extends Record<string, { type: 'string' }>>(
 ): { values: { [K in keyof T]?: string } } {
   try {
     const { values } = parseArgs({ args, options, allowPositionals: false, strict: true });
-    return { values: values as { [K in keyof T]?: string } };
+    return { values };
   } catch (error) {
     throw new AdminError('ERR_USAGE', `${(error as Error).message}\n\n${USAGE}`, { cause: error });
   }

@@ -1,6 +1,6 @@
 // `coredump-ts collect`: run the collector until SIGINT/SIGTERM/SIGHUP and
 // print one line per crash as its journal entry lands.
-import { Collector, collectorPaths } from './collector.js';
+import { Collector, collectorPaths, fileSize } from './collector.js';
 import { describeCrash } from './crash-line.js';
 import { type Host } from './host.js';
 import { currentCursor, followCoredumps } from './journal-follow.js';
@@ -49,8 +49,7 @@ export async function collect(host: Host, print: Print): Promise<void> {
     signal.addEventListener('abort', stopFollowing, { once: true });
     print('coredump-ts: collecting; one line per crash below. Ctrl-C to stop and restore.');
     try {
-      for await (const entry of follower.entries)
-        print(describeCrash(entry, Collector.sizeOf).line);
+      for await (const entry of follower.entries) print(describeCrash(entry, fileSize).line);
     } finally {
       stopFollowing();
     }

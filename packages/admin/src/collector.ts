@@ -77,6 +77,7 @@ export class Collector {
   readonly started: string[] = [];
   #journald: ChildProcess | undefined;
   #activator: ChildProcess | undefined;
+  #restored: KernelSettings | undefined;
   readonly #killOnExit = (): void => {
     for (const child of [this.#activator, this.#journald]) {
       if (child?.pid !== undefined && child.exitCode === null) child.kill('SIGTERM');
@@ -163,7 +164,8 @@ export class Collector {
 
   /** Synchronous: safe from signal handlers and 'exit'. */
   restoreKernelNow(): KernelSettings | undefined {
-    return this.guard.restore();
+    this.#restored ??= this.guard.restore();
+    return this.#restored;
   }
 
   async stop(): Promise<string[]> {
@@ -187,12 +189,13 @@ export class Collector {
     process.removeListener('exit', this.#killOnExit);
     return notes;
   }
+}
 
-  static sizeOf(path: string): number | undefined {
-    try {
-      return statSync(path).size;
-    } catch {
-      return undefined;
-    }
+/** The size of a stored core, undefined when it is gone. */
+export function fileSize(path: string): number | undefined {
+  try {
+    return statSync(path).size;
+  } catch {
+    return undefined;
   }
 }

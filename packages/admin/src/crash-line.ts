@@ -7,8 +7,7 @@ export function fieldText(entry: JsonEntry, name: string): string | undefined {
   const value = entry[name];
   if (typeof value === 'string') return value;
   if (Array.isArray(value)) {
-    if (value.every((b) => typeof b === 'number'))
-      return Buffer.from(value as number[]).toString('utf8');
+    if (value.every((b) => typeof b === 'number')) return Buffer.from(value).toString('utf8');
     const first: unknown = value[0];
     return typeof first === 'string' ? first : undefined;
   }

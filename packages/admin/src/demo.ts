@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Print, withCollector } from './collect.js';
-import { Collector, findProgram } from './collector.js';
+import { fileSize, findProgram } from './collector.js';
 import { type CrashEvent, describeCrash } from './crash-line.js';
 import { AdminError } from './errors.js';
 import { type Host } from './host.js';
@@ -68,7 +68,7 @@ export async function demo(host: Host, print: Print): Promise<void> {
         );
         const found = (async (): Promise<CrashEvent | undefined> => {
           for await (const entry of follower.entries) {
-            const ev = describeCrash(entry, Collector.sizeOf);
+            const ev = describeCrash(entry, fileSize);
             if (ev.pid === pid) return ev;
           }
           return undefined;

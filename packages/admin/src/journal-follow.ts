@@ -32,7 +32,6 @@ export function followCoredumps(cursor: string | undefined): JournalFollower {
   ];
   const child = spawn('journalctl', args, { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
   async function* entries(): AsyncGenerator<JsonEntry> {
-    if (child.stdout === null) return;
     const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
     for await (const line of lines) {
       if (line.trim() === '') continue;

@@ -1,0 +1,143 @@
+// `coredump-ts collect` through the real kernel settings, the real
+// systemd-socket-activate and journalctl. The handler and worker are stand-in
+// files (COREDUMP_TS_*_BIN) so this runs before those packages are built; no
+// crash goes through them here. The e2e suite crashes real programs.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readKernelSettings, withKernelSettings } from './support/kernel.js';
+
+const CLI = new URL('../packages/admin/dist/main.js', import.meta.url).pathname;
+const MARKER = '|/bin/false coredump-ts-admin-test';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'admin-collect-'));
+  writeFileSync(join(dir, 'handler.js'), '// stand-in\n');
+  writeFileSync(join(dir, 'worker.js'), '// stand-in\n');
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function startCollect(socket: string): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, [CLI, 'collect'], {
+    env: {
+      ...process.env,
+      COREDUMP_TS_SOCKET: socket,
+      COREDUMP_TS_HANDLER_BIN: join(dir, 'handler.js'),
+      COREDUMP_TS_WORKER_BIN: join(dir, 'worker.js'),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
+  return { child, output: () => out };
+}
+
+async function until(what: string, ok: () => boolean, deadlineMs = 20_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return child.exitCode !== null
+    ? Promise.resolve(child.exitCode)
+    : new Promise((r) => child.once('exit', (code) => r(code)));
+}
+
+const listening = (path: string): boolean =>
+  readFileSync('/proc/net/unix', 'utf8')
+    .split('\n')
+    .some(
+      (l) => l.endsWith(` ${path}`) && (parseInt(l.split(/\s+/)[3] ?? '0', 16) & 0x10000) !== 0,
+    );
+
+describe('coredump-ts collect', () => {
+  it.for(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)(
+    'sets our core_pattern while running and restores everything on %s',
+    async (signal) => {
+      await withKernelSettings(
+        { corePattern: MARKER, corePipeLimit: '3', suidDumpable: '0' },
+        async () => {
+          const socket = join(dir, 'coredump.sock');
+          const { child, output } = startCollect(socket);
+          await until(
+            'collecting',
+            () => output().includes('collecting;') || child.exitCode !== null,
+          );
+          expect(output()).toContain('collecting;');
+          expect(readKernelSettings()).toEqual({
+            corePattern: `|${process.execPath} ${join(dir, 'handler.js')} %P %u %g %s %t %c %h %d %F %I`,
+            corePipeLimit: '16',
+            suidDumpable: '2',
+          });
+          expect(listening(socket)).toBe(true);
+          expect(statSync(socket).mode & 0o777).toBe(0o600);
+          const activatorPid = Number(/systemd-socket-activate \(pid (\d+)\)/.exec(output())?.[1]);
+          expect(activatorPid).toBeGreaterThan(0);
+
+          child.kill(signal);
+          expect(await exited(child)).toBe(0);
+          expect(readKernelSettings()).toEqual({
+            corePattern: MARKER,
+            corePipeLimit: '3',
+            suidDumpable: '0',
+          });
+          expect(listening(socket)).toBe(false);
+          expect(existsSync(socket)).toBe(false);
+          expect(() => process.kill(activatorPid, 0)).toThrow();
+          expect(output()).toContain(`restored kernel.core_pattern=${MARKER}`);
+        },
+      );
+    },
+  );
+
+  it('refuses a socket path another process listens on, and changes nothing', async () => {
+    await withKernelSettings({ corePattern: MARKER }, async () => {
+      const socket = join(dir, 'taken.sock');
+      const server = createServer();
+      await new Promise<void>((r) => server.listen(socket, r));
+      try {
+        const { child, output } = startCollect(socket);
+        expect(await exited(child)).toBe(69);
+        expect(output()).toContain('already served by another process');
+        expect(output()).toContain('[ERR_SOCKET_IN_USE]');
+        expect(readKernelSettings().corePattern).toBe(MARKER);
+      } finally {
+        server.close();
+      }
+    });
+  });
+
+  it('replaces a stale socket file nobody listens on', async () => {
+    await withKernelSettings({ corePattern: MARKER }, async () => {
+      const socket = join(dir, 'stale.sock');
+      writeFileSync(socket, '');
+      const { child, output } = startCollect(socket);
+      await until('listening', () => listening(socket) || child.exitCode !== null);
+      expect(listening(socket)).toBe(true);
+      child.kill('SIGTERM');
+      expect(await exited(child)).toBe(0);
+      expect(readKernelSettings().corePattern).toBe(MARKER);
+    });
+  });
+
+  it('refuses when the worker is not built, before touching anything', async () => {
+    await withKernelSettings({ corePattern: MARKER }, async () => {
+      rmSync(join(dir, 'worker.js'));
+      const { child, output } = startCollect(join(dir, 'c.sock'));
+      expect(await exited(child)).toBe(69);
+      expect(output()).toMatch(/the worker is not built .* run npm run build \[ERR_NOT_BUILT\]/);
+      expect(readKernelSettings().corePattern).toBe(MARKER);
+    });
+  });
+});
