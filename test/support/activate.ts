@@ -3,7 +3,7 @@
 // with the connection on fd 3 (LISTEN_FDS=1, LISTEN_PID).
 import { spawn } from 'node:child_process';
 import { rmSync, statSync } from 'node:fs';
-import { waitFor } from './wait.js';
+import { StopWaiting, waitFor } from './wait.js';
 
 export const SOCKET_ACTIVATE = 'systemd-socket-activate';
 
@@ -66,6 +66,11 @@ export async function socketActivate({
       resolve();
     });
   });
+  // 'close' comes after the last of stderr, so the error message is complete by then.
+  let closed = false;
+  child.once('close', () => {
+    closed = true;
+  });
   const hasExited = (): boolean => child.exitCode !== null || child.signalCode !== null;
 
   let stopped = false;
@@ -83,9 +88,9 @@ export async function socketActivate({
     // It logs "Listening on <path> as 3." once socket(), bind() and listen() are done.
     await waitFor(
       () => {
-        if (spawnError) throw spawnError;
-        if (hasExited()) {
-          throw new Error(`${SOCKET_ACTIVATE} exited early: ${output.trim()}`);
+        if (spawnError) throw new StopWaiting(spawnError.message, { cause: spawnError });
+        if (closed) {
+          throw new StopWaiting(`${SOCKET_ACTIVATE} exited early: ${output.trim()}`);
         }
         return output.includes('Listening on') && isSocket(socketPath);
       },

@@ -5,7 +5,7 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
-import { waitFor } from './wait.js';
+import { StopWaiting, waitFor } from './wait.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -59,9 +59,9 @@ export async function ensureJournald({
   try {
     await waitFor(
       async () => {
-        if (spawnError) throw spawnError;
+        if (spawnError) throw new StopWaiting(spawnError.message, { cause: spawnError });
         if (child.exitCode !== null || child.signalCode !== null) {
-          throw new Error(
+          throw new StopWaiting(
             `${JOURNALD_BINARY} exited (${String(child.exitCode ?? child.signalCode)})`,
           );
         }

@@ -9,10 +9,16 @@ export interface WaitOptions {
   intervalMs?: number;
 }
 
+/** Thrown by a waitFor callback to give up at once (the awaited thing can no longer happen). */
+export class StopWaiting extends Error {
+  override name = 'StopWaiting';
+}
+
 /**
  * Call fn until it returns a value other than undefined, null or false, and
  * resolve with that value. Errors thrown by fn count as "not yet"; the last
- * one is attached as the cause of the timeout error.
+ * one is attached as the cause of the timeout error, except StopWaiting,
+ * which is rethrown at once.
  */
 export async function waitFor<T>(
   fn: () => T | undefined | null | false | Promise<T | undefined | null | false>,
@@ -26,6 +32,7 @@ export async function waitFor<T>(
       if (value !== undefined && value !== null && value !== false) return value;
       lastError = undefined;
     } catch (error) {
+      if (error instanceof StopWaiting) throw error;
       lastError = error;
     }
     if (Date.now() >= deadline) {
