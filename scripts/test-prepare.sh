@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Prepare a Debian 12 machine to run the test suite: the apt packages the
+# tests use, and a running journald. Idempotent. Run as root; as anyone else
+# it only reports what is missing.
+set -euo pipefail
+
+export DEBIAN_FRONTEND=noninteractive
+
+# systemd-coredump: systemd's own helper, worker and coredumpctl (interop tests)
+# acl: getfacl/setfacl   elfutils: eu-stack   gcc, libc6-dev: crash fixtures
+# zstd: the stock tool must read our files   gdb: coredumpctl debug
+# g++, make, python3: node-gyp (packages/unix, zstd-napi)
+PACKAGES=(systemd systemd-coredump acl elfutils gcc libc6-dev zstd gdb g++ make python3 util-linux)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing+=("$pkg")
+  fi
+done
+
+is_root() { [[ $(id -u) -eq 0 ]]; }
+
+if ((${#missing[@]})); then
+  if ! is_root; then
+    echo "test-prepare: not root; missing packages: ${missing[*]}" >&2
+  else
+    echo "test-prepare: installing ${missing[*]}"
+    # systemd-coredump's postinst applies its sysctl.d file, rewriting
+    # core_pattern and friends: put back what was there before.
+    kernel_files=(/proc/sys/kernel/core_pattern /proc/sys/kernel/core_pipe_limit /proc/sys/fs/suid_dumpable)
+    saved=()
+    for f in "${kernel_files[@]}"; do saved+=("$(cat "$f")"); done
+    restore_kernel() {
+      for i in "${!kernel_files[@]}"; do
+        printf '%s\n' "${saved[$i]}" > "${kernel_files[$i]}" || true
+      done
+    }
+    trap restore_kernel EXIT
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
+    restore_kernel
+  fi
+else
+  echo "test-prepare: packages present"
+fi
+
+# journald, started by hand when PID 1 is not systemd. It keeps running afterwards.
+JOURNAL_SOCKET=/run/systemd/journal/socket
+JOURNALD=/lib/systemd/systemd-journald
+if [[ -S $JOURNAL_SOCKET ]] && pgrep -x systemd-journal >/dev/null; then
+  echo "test-prepare: journald running"
+elif ! is_root; then
+  echo "test-prepare: not root; journald is not running ($JOURNAL_SOCKET absent)" >&2
+else
+  # journald refuses to start without a machine id.
+  if [[ ! -s /etc/machine-id ]]; then systemd-machine-id-setup; fi
+  echo "test-prepare: starting $JOURNALD"
+  setsid "$JOURNALD" </dev/null >/dev/null 2>&1 &
+  for _ in $(seq 100); do
+    [[ -S $JOURNAL_SOCKET ]] && pgrep -x systemd-journal >/dev/null && break
+    sleep 0.1
+  done
+  if [[ ! -S $JOURNAL_SOCKET ]]; then
+    echo "test-prepare: journald did not create $JOURNAL_SOCKET" >&2
+    exit 1
+  fi
+  echo "test-prepare: journald started (pid $!)"
+fi

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The whole test suite, as `npm test` runs it (README: `npm ci && npm test`, as
+# root on Debian 12). Prepares the machine, builds, typechecks, lints, runs the
+# unit then the integration tests, and ends with the line CI reads:
+#   tests: N passed, N failed, N skipped
+# A failed build, typecheck or lint counts as one failed test each.
+set -uo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export npm_config_nodedir=/usr
+
+bash scripts/test-prepare.sh || echo "test.sh: test-prepare failed; carrying on" >&2
+
+# Safety net: whatever a test leaves behind, core_pattern, core_pipe_limit and
+# suid_dumpable go back to what they were when the run started.
+kernel_files=(/proc/sys/kernel/core_pattern /proc/sys/kernel/core_pipe_limit /proc/sys/fs/suid_dumpable)
+saved=()
+for f in "${kernel_files[@]}"; do saved+=("$(cat "$f")"); done
+out=$(mktemp -d "${TMPDIR:-/tmp}/coredump-ts-test.XXXXXX")
+restore() {
+  if [[ $(id -u) -eq 0 ]]; then
+    for i in "${!kernel_files[@]}"; do
+      if [[ $(cat "${kernel_files[$i]}") != "${saved[$i]}" ]]; then
+        echo "test.sh: restoring ${kernel_files[$i]}" >&2
+        printf '%s\n' "${saved[$i]}" > "${kernel_files[$i]}" || true
+      fi
+    done
+  fi
+  rm -rf "$out"
+}
+trap restore EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+failed_steps=()
+step() {
+  local name=$1
+  shift
+  echo "== $name: $*"
+  if ! "$@"; then
+    echo "== $name FAILED"
+    failed_steps+=("$name")
+  fi
+}
+
+step build npm run build
+step typecheck npm run typecheck
+step lint npm run lint
+# A hung test must not eat CI's 90 minutes and the closing line with them:
+# timeout signals the whole process group (npm, vitest and its workers).
+step unit timeout --kill-after=30s 20m npx vitest run --project unit --passWithNoTests \
+  --reporter=default --reporter=json --outputFile.json="$out/unit.json"
+step integration timeout --kill-after=30s 50m npx vitest run --project integration --passWithNoTests \
+  --reporter=default --reporter=json --outputFile.json="$out/integration.json"
+
+# Sum the vitest JSON reports. A project whose run failed without a failed test
+# (a file that does not load, an unhandled error, no report) counts as failed.
+summary=$(node - "$out" "${failed_steps[@]}" <<'JS'
+const { readFileSync } = require('node:fs');
+const [dir, ...failedSteps] = process.argv.slice(2);
+let passed = 0, failed = 0, skipped = 0;
+for (const step of ['build', 'typecheck', 'lint']) if (failedSteps.includes(step)) failed += 1;
+for (const project of ['unit', 'integration']) {
+  let report;
+  try {
+    report = JSON.parse(readFileSync(`${dir}/${project}.json`, 'utf8'));
+  } catch {
+    failed += 1;
+    console.error(`test.sh: no vitest report for ${project}`);
+    continue;
+  }
+  passed += report.numPassedTests;
+  failed += report.numFailedTests;
+  skipped += report.numPendingTests + report.numTodoTests;
+  if (failedSteps.includes(project) && report.numFailedTests === 0) {
+    failed += Math.max(report.numFailedTestSuites, 1);
+  }
+}
+console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exitCode = failed > 0 ? 1 : 0;
+JS
+)
+summary_status=$?
+
+restore
+if ((${#failed_steps[@]})); then
+  echo "failed steps: ${failed_steps[*]}"
+fi
+echo "$summary"
+if ((${#failed_steps[@]})) || ((summary_status != 0)) || [[ -z $summary ]]; then
+  exit 1
+fi
