@@ -145,6 +145,9 @@ describe('JournalEntryFile', () => {
       closeSync(memfd);
       expect(() => {
         entry.append(field('MESSAGE', 'late'));
+      }).toThrow(/sealed: it was sent already/);
+      expect(() => {
+        entry.send({ socketPath: path });
       }).toThrow(/already sent/);
     } finally {
       close(receiver);
@@ -152,7 +155,7 @@ describe('JournalEntryFile', () => {
     }
   });
 
-  it('refuses to send an empty entry, and reports journald absent as ERR_JOURNAL_UNAVAILABLE', () => {
+  it('refuses an empty entry; journald absent is ERR_JOURNAL_UNAVAILABLE and the send can be retried', () => {
     expect(() => {
       entry.send({ socketPath: '/nonexistent/socket' });
     }).toThrow(/empty journal entry/);
@@ -162,6 +165,20 @@ describe('JournalEntryFile', () => {
       expect(() => {
         other.send({ socketPath: '/nonexistent/socket' });
       }).toThrow(expect.objectContaining({ code: 'ERR_JOURNAL_UNAVAILABLE' }) as Error);
+      // A failed send can be retried elsewhere (the memfd is already sealed).
+      const dir = mkdtempSync(join(tmpdir(), 'journal-entry-file-'));
+      const receiver = socket('dgram');
+      try {
+        bind(receiver, join(dir, 'socket'));
+        other.send({ socketPath: join(dir, 'socket') });
+        const got = recvmsgSync(receiver, { timeoutMs: 5000 });
+        const [memfd] = got.fds as [number];
+        expect(contents(memfd).toString()).toBe('MESSAGE=x\n');
+        closeSync(memfd);
+      } finally {
+        close(receiver);
+        rmSync(dir, { recursive: true, force: true });
+      }
     } finally {
       other.close();
     }

@@ -46,6 +46,7 @@ export class JournalEntryFile {
   #fd: number | undefined;
   #sizeBytes = 0;
   #sealed = false;
+  #sent = false;
   #busy = false;
 
   constructor() {
@@ -149,14 +150,21 @@ export class JournalEntryFile {
     }
   }
 
-  /** Seals the memfd and hands it to journald. The entry cannot be changed afterwards. */
+  /**
+   * Seals the memfd and hands it to journald. The entry cannot be changed
+   * afterwards; if the send fails it may be sent again (e.g. to another socket).
+   */
   send(opts: SendJournalOptions = {}): void {
-    const fd = this.#writable();
+    if (this.#sent) throw new Error('JournalEntryFile was already sent');
+    const fd = this.#sealed ? this.#open() : this.#writable();
     if (this.#sizeBytes === 0)
       throw journalError('ERR_JOURNAL_SEND', 'refusing to send an empty journal entry');
-    sealMemfd(fd);
-    this.#sealed = true;
+    if (!this.#sealed) {
+      sealMemfd(fd);
+      this.#sealed = true;
+    }
     sendMemfd(fd, opts);
+    this.#sent = true;
   }
 
   close(): void {
@@ -166,10 +174,15 @@ export class JournalEntryFile {
     close(fd);
   }
 
-  #writable(): number {
+  #open(): number {
     if (this.#fd === undefined) throw new Error('JournalEntryFile is closed');
-    if (this.#sealed) throw new Error('JournalEntryFile was already sent');
-    if (this.#busy) throw new Error('JournalEntryFile: appendBinaryFromFd is still running');
     return this.#fd;
+  }
+
+  #writable(): number {
+    const fd = this.#open();
+    if (this.#sealed) throw new Error('JournalEntryFile is sealed: it was sent already');
+    if (this.#busy) throw new Error('JournalEntryFile: appendBinaryFromFd is still running');
+    return fd;
   }
 }
