@@ -48,7 +48,7 @@ step typecheck npm run typecheck
 step lint npm run lint
 # A hung test must not eat CI's 90 minutes and the closing line with them:
 # timeout signals the whole process group (npm, vitest and its workers).
-step unit timeout --kill-after=30s 20m npx vitest run --project unit --passWithNoTests \
+step unit timeout --kill-after=30s 10m npx vitest run --project unit --passWithNoTests \
   --reporter=default --reporter=json --outputFile.json="$out/unit.json"
 step integration timeout --kill-after=30s 50m npx vitest run --project integration --passWithNoTests \
   --reporter=default --reporter=json --outputFile.json="$out/integration.json"
