@@ -80,7 +80,9 @@ describe('storage faults', () => {
     // Feed part of a core, keep the pipe open, and wait until the worker holds its temp file.
     // The write end stays open: the worker can never finish on its own.
     const writer = new Promise<void>((resolve) => {
-      write(wfd, randomBytes(1024 * 1024), () => resolve());
+      write(wfd, randomBytes(1024 * 1024), () => {
+        resolve();
+      });
     });
     await waitFor(
       () =>

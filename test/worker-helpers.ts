@@ -117,8 +117,13 @@ export function feed(fd: number, data: Buffer): Promise<void> {
     import('node:fs')
       .then(({ createWriteStream }) => {
         const ws = createWriteStream('', { fd, autoClose: true });
-        ws.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? resolve() : reject(e)));
-        ws.on('close', () => resolve());
+        ws.on('error', (e: NodeJS.ErrnoException) => {
+          if (e.code === 'EPIPE') resolve();
+          else reject(e);
+        });
+        ws.on('close', () => {
+          resolve();
+        });
         ws.end(data);
       })
       .catch(reject);
@@ -151,7 +156,11 @@ export function startWorker(env: Readonly<Record<string, string>>): WorkerRun {
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (c: string) => (stderr += c));
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>(
-    (resolve) => child.once('close', (code, signal) => resolve({ code, signal, stderr })),
+    (resolve) => {
+      child.once('close', (code, signal) => {
+        resolve({ code, signal, stderr });
+      });
+    },
   );
   if (child.pid === undefined) throw new Error('worker did not start');
   return { client, pid: child.pid, done, stderr: () => stderr, kill: (s) => child.kill(s) };
@@ -183,8 +192,9 @@ export function makeSandbox(prefix = 'worker-'): Sandbox {
       COREDUMP_TS_LOG_LEVEL: 'debug',
       ...extra,
     }),
-    writeConfig: (text) =>
-      writeFileSync(join(configRoot, 'etc/systemd/coredump.conf'), `[Coredump]\n${text}\n`),
+    writeConfig: (text) => {
+      writeFileSync(join(configRoot, 'etc/systemd/coredump.conf'), `[Coredump]\n${text}\n`);
+    },
   };
 }
 
@@ -197,4 +207,12 @@ export async function runCrash(
   const w = startWorker(env);
   await sendCrash(w.client, datagrams, core);
   return w.done;
+}
+
+/** The single file in a storage listing; throws with the listing otherwise. */
+export function onlyFile(files: readonly string[]): string {
+  const [first] = files;
+  if (files.length !== 1 || first === undefined)
+    throw new Error(`expected one file, got ${JSON.stringify(files)}`);
+  return first;
 }

@@ -14,7 +14,7 @@ import { compileCrasher, runCrasher } from './support/crashers.js';
 import { ensureJournald, waitForJournalEntries, type JournaldHandle } from './support/journald.js';
 import { withKernelSettings } from './support/kernel.js';
 import { waitFor } from './support/wait.js';
-import { makeSandbox, requireBuiltWorker, type Sandbox } from './worker-helpers.js';
+import { makeSandbox, onlyFile, requireBuiltWorker, type Sandbox } from './worker-helpers.js';
 
 const SYSTEMD_HELPER = '/lib/systemd/systemd-coredump';
 const SYSTEM_SOCKET = '/run/systemd/coredump';
@@ -66,14 +66,14 @@ describe('interop', () => {
         },
       );
       expect(existsSync(SYSTEM_SOCKET)).toBe(false);
-      const [name] = readdirSync(s.storage);
+      const name = onlyFile(readdirSync(s.storage));
       expect(name).toMatch(
         new RegExp(`^core\\.segv\\.1000\\.[0-9a-f]{32}\\.${String(pid)}\\.[0-9]+\\.zst$`),
       );
       const [entry] = await waitForJournalEntries([
         `COREDUMP_PID=${String(pid)}`,
         'MESSAGE_ID=fc2e22bc6ee647b6b90729ab34a250b1',
-        `COREDUMP_FILENAME=${join(s.storage, name!)}`,
+        `COREDUMP_FILENAME=${join(s.storage, name)}`,
       ]);
       expect(entry?.['MESSAGE']).toBe(`Process ${String(pid)} (segv) of user 1000 dumped core.`);
       expect(entry?.['COREDUMP_SIGNAL_NAME']).toBe('SIGSEGV');
@@ -81,7 +81,7 @@ describe('interop', () => {
       expect(entry?.['_UID']).toBe('1000');
       // systemd's helper sent auxv and %d=1: the crashing user may read the core.
       expect(
-        execFileSync('getfacl', ['-n', '-p', join(s.storage, name!)], { encoding: 'utf8' }),
+        execFileSync('getfacl', ['-n', '-p', join(s.storage, name)], { encoding: 'utf8' }),
       ).toContain('user:1000:r--');
     },
   );

@@ -21,7 +21,9 @@ describe('encodeUserReadAcl', () => {
 
 describe('grantReadAcl', () => {
   const dir = mkdtempSync(join(tmpdir(), 'worker-acl-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('getfacl sees user:<uid>:r-- and the mode stays 0640', async () => {
     const path = join(dir, 'core');

@@ -54,7 +54,7 @@ describe('createCompressor', () => {
     );
     const frame = Buffer.concat(out);
     expect(frame.readUInt32LE(0)).toBe(0xfd2fb528);
-    expect(frame[4]! & 0x04).toBe(0x04); // Content_Checksum_flag
+    expect((frame[4] ?? 0) & 0x04).toBe(0x04); // Content_Checksum_flag
     expect(decompress(frame).equals(input)).toBe(true);
   });
 });

@@ -11,7 +11,7 @@ describe('escapeComm', () => {
     ['\x7f', '\\x7f'],
     ['é', '\\xc3\\xa9'],
     ['', ''],
-  ])('%j -> %j', ([input, expected]) => {
+  ] as const)('%j -> %j', ([input, expected]) => {
     expect(escapeComm(input)).toBe(expected);
   });
 });

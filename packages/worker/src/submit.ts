@@ -94,7 +94,9 @@ export async function submitCrash(
         maxUse: config.maxUse,
         keepFree: config.keepFree,
         exclude,
-        deallocate: punchHole === undefined ? undefined : (fd, len) => punchHole(fd, 0, len),
+        deallocate: (fd, len) => {
+          punchHole(fd, 0, len);
+        },
       });
       for (const name of removed) log.info(`Removed old coredump ${name}.`);
     } catch (error) {
@@ -192,7 +194,9 @@ async function capture(
     return;
   }
   const maxBytes = Math.min(meta.rlimit, processLimit);
-  const onProgress = (bytes: number): void => notifier.progress(bytes);
+  const onProgress = (bytes: number): void => {
+    notifier.progress(bytes);
+  };
   const keepOnDisk =
     config.storage === 'external' || (deps.pid1OrJournald === true && config.storage !== 'none');
 

@@ -58,7 +58,9 @@ describe('coreFileUid', () => {
 
 describe('vacuumCores on a real directory', () => {
   let dir = '';
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   function core(name: string, ageSec: number, bytes = 64 * 1024): void {
     const path = join(dir, name);

@@ -1,12 +1,7 @@
 // One socket-activated worker run: take the connection from fd 3, receive the
 // crash, read coredump.conf, submit. Returns the exit status.
 import { loadConfig } from '@coredump-ts/config';
-import {
-  CoredumpError,
-  errorCodeInfo,
-  isCoredumpError,
-  type ErrorCode,
-} from '@coredump-ts/protocol';
+import { CoredumpError, errorCodeInfo, isCoredumpError } from '@coredump-ts/protocol';
 import { listenFds, setDumpable } from '@coredump-ts/unix';
 
 import type { Log } from './log.js';
@@ -25,9 +20,11 @@ function allowedPeerUid(env: NodeJS.ProcessEnv): number | undefined {
 
 function report(log: Log, error: unknown, prefix = ''): number {
   if (isCoredumpError(error)) {
-    const info = errorCodeInfo(error.code as ErrorCode);
+    const info = errorCodeInfo(error.code);
     const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    (info.level === 'warn' ? log.warn : log.error).call(log, `${prefix}${error.message}${cause}`);
+    const line = `${prefix}${error.message}${cause}`;
+    if (info.level === 'warn') log.warn(line);
+    else log.error(line);
     return info.exitStatus;
   }
   log.error(
