@@ -2,44 +2,23 @@
 // built packages/handler/dist/main.js (through a wrapper that sets the test
 // socket and kmsg file), and a test receiver checks the wire protocol and the
 // core it can read through the passed fd.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CONTEXT_FIELD_ORDER, FIELD, MESSAGE_ID_COREDUMP } from '@coredump-ts/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corePatternLine } from '../packages/handler/src/core-pattern.js';
 import { compileCrasher, startCrasher, type CrasherExit } from './support/crashers.js';
 import { isElfCore } from './support/elf.js';
 import { withKernelSettings } from './support/kernel.js';
-import { startReceiver, type ReceivedCrash, type Receiver } from './support/receiver.js';
+import {
+  startReceiver,
+  readKmsgFile,
+  writeHandlerWrapper,
+  type ReceivedCrash,
+  type Receiver,
+} from './support/receiver.js';
 import { waitFor } from './support/wait.js';
-
-export const HANDLER_MAIN = fileURLToPath(
-  new URL('../packages/handler/dist/main.js', import.meta.url),
-);
-
-/** A wrapper the kernel can exec: exports the test paths, then runs the built handler. */
-export function writeHandlerWrapper(dir: string, env: Record<string, string>): string {
-  if (!existsSync(HANDLER_MAIN)) {
-    throw new Error(`${HANDLER_MAIN} is missing: run \`npx tsc -b packages/handler\` first`);
-  }
-  const exports = Object.entries(env)
-    .map(([k, v]) => `export ${k}='${v}'`)
-    .join('\n');
-  const path = join(dir, 'h');
-  writeFileSync(path, `#!/bin/sh\n${exports}\nexec /usr/bin/node ${HANDLER_MAIN} "$@"\n`);
-  chmodSync(path, 0o755);
-  return path;
-}
-
-const readKmsg = (path: string): string => {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-};
 
 describe('the handler through the real kernel', () => {
   let dir: string;
@@ -119,7 +98,7 @@ describe('the handler through the real kernel', () => {
     expect(got.pidfdPid).toBe(exit.pid);
     expect(isElfCore(got.core)).toBe(true);
     expect(got.core.includes(Buffer.from('segv\0'))).toBe(true);
-    expect(readKmsg(kmsg)).toMatch(
+    expect(readKmsgFile(kmsg)).toMatch(
       new RegExp(
         `^<6>systemd-coredump\\[\\d+\\]: Process ${exit.pid} \\(segv\\) of user 0 terminated abnormally with signal 11/SIGSEGV, processing\\.\\.\\.$`,
         'm',
@@ -134,17 +113,17 @@ describe('the handler through the real kernel', () => {
   });
 
   it('with too few arguments logs the kernel message, exits, and the next crash works', async () => {
-    const before = readKmsg(kmsg).length;
+    const before = readKmsgFile(kmsg).length;
     const pattern = `|${wrapper} %P %u %g %s %t`;
     await withKernelSettings({ corePattern: pattern, corePipeLimit: '16' }, async () => {
       const exit = await startCrasher(segv).exited;
       expect(exit.signal).toBe('SIGSEGV');
-      await waitFor(() => readKmsg(kmsg).slice(before).includes('Not enough arguments'), {
+      await waitFor(() => readKmsgFile(kmsg).slice(before).includes('Not enough arguments'), {
         what: 'the kmsg line about too few arguments',
         timeoutMs: 30_000,
       });
     });
-    expect(readKmsg(kmsg).slice(before)).toMatch(
+    expect(readKmsgFile(kmsg).slice(before)).toMatch(
       /^<3>systemd-coredump\[\d+\]: Not enough arguments passed by the kernel \(5, expected between 6 and 10\)\.$/m,
     );
     const { got } = await crashToReceiver();

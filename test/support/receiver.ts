@@ -1,7 +1,9 @@
 // A stand-in for the coredump worker on a test socket: accepts SOCK_SEQPACKET
 // connections, records every datagram and fd exactly as they arrive (systemd's
 // wire protocol, spec §3), and reads the core through the fd that was passed.
-import { createReadStream } from 'node:fs';
+import { chmodSync, createReadStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   accept,
   bind,
@@ -93,4 +95,31 @@ export function startReceiver(socketPath: string): Receiver {
       close(fd);
     },
   };
+}
+
+export const HANDLER_MAIN = fileURLToPath(
+  new URL('../../packages/handler/dist/main.js', import.meta.url),
+);
+
+/** A wrapper the kernel can exec: exports the test paths, then runs the built handler. */
+export function writeHandlerWrapper(dir: string, env: Record<string, string>, name = 'h'): string {
+  if (!existsSync(HANDLER_MAIN)) {
+    throw new Error(`${HANDLER_MAIN} is missing: run \`npx tsc -b packages/handler\` first`);
+  }
+  const exports = Object.entries(env)
+    .map(([k, v]) => `export ${k}='${v}'`)
+    .join('\n');
+  const path = join(dir, name);
+  writeFileSync(path, `#!/bin/sh\n${exports}\nexec /usr/bin/node ${HANDLER_MAIN} "$@"\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+/** Reads a kmsg stand-in file, '' while it does not exist yet. */
+export function readKmsgFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
 }

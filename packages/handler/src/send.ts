@@ -15,8 +15,13 @@ export const DEFAULT_SOCKET_PATH = '/run/systemd/coredump';
 const EMPTY = Buffer.alloc(0);
 const MAX_HALVINGS = 64;
 
-const errnoText = (e: unknown): string =>
-  isSysError(e) ? e.code : e instanceof Error ? e.message : String(e);
+/** strerror-style text of a SysError ("connect ENOENT /x: No such file..." -> the tail). */
+const errnoText = (e: unknown): string => {
+  if (!(e instanceof Error)) return String(e);
+  if (!isSysError(e)) return e.message;
+  const i = e.message.lastIndexOf(': ');
+  return i < 0 ? e.code : e.message.slice(i + 2);
+};
 
 /** Connects; ERR_SOCKET_CONNECT carries the errno text of the failure. */
 export const connectCoredumpSocket = (path: string): number => {
