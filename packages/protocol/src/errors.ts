@@ -13,12 +13,14 @@ export interface ErrorCodeInfo {
   readonly description: string;
 }
 
-const row = (
-  code: string,
+// Generic over the code so that ErrorCode below is the union of the literal codes, not
+// `string`: a mistyped or missing code must fail to compile.
+const row = <const C extends string>(
+  code: C,
   exitStatus: number,
   level: ErrorLevel,
   description: string,
-): ErrorCodeInfo => ({ code, exitStatus, level, description });
+): ErrorCodeInfo & { readonly code: C } => ({ code, exitStatus, level, description });
 
 /* Exit statuses are grouped by stage in blocks of ten and never renumbered:
  * 2-9 invocation and /proc, 10-19 socket and wire protocol, 20-29 configuration,
@@ -62,6 +64,7 @@ export const ERROR_CODES = [
   row('ERR_JOURNAL_SEND', 41, 'error', 'Sending the entry to journald failed.'),
   row('ERR_JOURNAL_FIELD_NAME', 42, 'error', 'A journal field name breaks journald rules.'),
   row('ERR_JOURNAL_EXPORT_PARSE', 43, 'error', 'journalctl -o export output is malformed.'),
+  row('ERR_JOURNAL_READ', 44, 'error', 'journalctl could not run or exited non-zero.'),
   row('ERR_PRIVILEGES', 50, 'error', 'Dropping privileges to the target uid/gid failed.'),
 ] as const satisfies readonly ErrorCodeInfo[];
 
