@@ -2,7 +2,6 @@
 // --file, --all, the matches, and --since/--until as "@seconds.µs".
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { parseExportStream } from '@coredump-ts/journal';
 import { entryFromExport, entryFromJsonLine, type CoredumpEntry } from './entry.js';
 import { CoredumpctlError } from './errors.js';
 import { buildMatches } from './matches.js';
@@ -104,6 +103,8 @@ async function* jsonLines(stdout: NodeJS.ReadableStream): AsyncGenerator<Coredum
 }
 
 async function* exportEntries(stdout: NodeJS.ReadableStream): AsyncGenerator<CoredumpEntry> {
+  // Loaded on demand: list and most info calls never need the export parser.
+  const { parseExportStream } = await import('@coredump-ts/journal');
   for await (const e of parseExportStream(stdout as AsyncIterable<Buffer>))
     yield entryFromExport(e);
 }
