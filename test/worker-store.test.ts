@@ -151,6 +151,22 @@ describe('worker stores a real core', () => {
   });
 });
 
+describe('storage directory', () => {
+  it('is created 0755 when missing', async () => {
+    const s = sandbox();
+    const dir = join(s.root, 'var/lib/systemd/coredump');
+    const testId = newTestId();
+    const run = await runCrash(
+      s.env({ COREDUMP_TS_STORAGE: dir }),
+      crashDatagrams({ testId, pid: core.pid, auxv: core.auxv }),
+      core.bytes,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(statSync(dir).mode & 0o777).toBe(0o755);
+    expect(readdirSync(dir)).toHaveLength(1);
+  });
+});
+
 describe('limits', () => {
   it('ProcessSizeMax= truncates and flags COREDUMP_TRUNCATED=1', async () => {
     const s = sandbox('ProcessSizeMax=64K\nExternalSizeMax=64K');

@@ -9,6 +9,7 @@ import {
   fchmodSync,
   fsyncSync,
   linkSync,
+  mkdirSync,
   openSync,
   read,
   unlinkSync,
@@ -131,6 +132,11 @@ export interface CapturedFile extends TempFile {
 
 /** Stream the core into an unnamed file in dir. On failure nothing is left behind. */
 export async function captureToFile(coreFd: number, opts: CaptureOptions): Promise<CapturedFile> {
+  try {
+    mkdirSync(opts.dir, { recursive: true, mode: 0o755 }); // like StateDirectory=
+  } catch (error) {
+    throw new CoredumpError('ERR_STORAGE_IO', `Failed to create ${opts.dir}`, { cause: error });
+  }
   const temp = openTemp(opts.dir, opts.fileName);
   const limit = newLimitState();
   const counter = { bytes: 0 };
