@@ -58,9 +58,9 @@ describe('coredump-ts install/uninstall --root', () => {
     },
   );
 
-  it('rejects bad usage with exit 64', () => {
+  it('rejects bad usage with exit 2 (ERR_USAGE, docs/errors.md)', () => {
     const r = cli('install', '--frob');
-    expect(r.status).toBe(64);
+    expect(r.status).toBe(2);
     expect(r.out).toContain('[ERR_USAGE]');
   });
 });

@@ -2,7 +2,8 @@
 // systemd-socket-activate and journalctl. The handler and worker are stand-in
 // files (COREDUMP_TS_*_BIN) so this runs before those packages are built; no
 // crash goes through them here. The e2e suite crashes real programs.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type ChildProcessByStdio, spawn } from 'node:child_process';
+import { type Readable } from 'node:stream';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,7 +25,10 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function startCollect(socket: string): { child: ChildProcess; output: () => string } {
+function startCollect(socket: string): {
+  child: ChildProcessByStdio<null, Readable, Readable>;
+  output: () => string;
+} {
   const child = spawn(process.execPath, [CLI, 'collect'], {
     env: {
       ...process.env,
@@ -35,8 +39,8 @@ function startCollect(socket: string): { child: ChildProcess; output: () => stri
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
   return { child, output: () => out };
 }
 
@@ -51,7 +55,11 @@ async function until(what: string, ok: () => boolean, deadlineMs = 20_000): Prom
 function exited(child: ChildProcess): Promise<number | null> {
   return child.exitCode !== null
     ? Promise.resolve(child.exitCode)
-    : new Promise((r) => child.once('exit', (code) => r(code)));
+    : new Promise((r) => {
+        child.once('exit', (code) => {
+          r(code);
+        });
+      });
 }
 
 const listening = (path: string): boolean =>
@@ -122,7 +130,7 @@ describe('coredump-ts collect', () => {
     await withKernelSettings({ corePattern: MARKER }, async () => {
       const socket = join(dir, 'stale.sock');
       writeFileSync(socket, '');
-      const { child, output } = startCollect(socket);
+      const { child } = startCollect(socket);
       await until('listening', () => listening(socket) || child.exitCode !== null);
       expect(listening(socket)).toBe(true);
       child.kill('SIGTERM');

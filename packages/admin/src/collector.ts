@@ -3,6 +3,7 @@
 // core_pattern pointing at our handler. stop() undoes exactly what start() did.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AdminError } from './errors.js';
 import { type Host, requireRoot } from './host.js';
@@ -34,6 +35,8 @@ export function collectorPaths(
 }
 
 const START_DEADLINE_MS = 10_000;
+const ACTIVATOR_CHATTER =
+  /^(Listening on .* as \d+\.|Communication attempt on fd \d+\.|Connection from PID |Spawned .* as PID \d+\.|Execing |Child \d+ died with code \d+)/;
 
 export function findProgram(
   name: string,
@@ -154,7 +157,11 @@ export class Collector {
         'ERR_TOOL_MISSING',
         'systemd-socket-activate is not installed (apt-get install systemd)',
       );
-    const child = spawn(program, args, { stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+    const child = spawn(program, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    // Its per-connection chatter hides the crash lines; workers' own stderr passes.
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      if (!ACTIVATOR_CHATTER.test(line)) process.stderr.write(`${line}\n`);
+    });
     child.on('error', () => undefined); // surfaces as exitCode in waitFor
     this.#activator = child;
     await waitFor('systemd-socket-activate', () => this.listening(), child);

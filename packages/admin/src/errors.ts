@@ -1,7 +1,7 @@
 // Error codes of the admin tool. Matched by code, never by message; each code
 // has one exit status (sysexits.h where one fits).
 export const ADMIN_ERRORS = {
-  ERR_USAGE: { exitStatus: 64, description: 'bad command line' },
+  ERR_USAGE: { exitStatus: 2, description: 'bad command line (same status as docs/errors.md)' },
   ERR_NOT_ROOT: { exitStatus: 77, description: 'needs root (euid 0)' },
   ERR_NOT_BUILT: { exitStatus: 69, description: 'handler or worker build missing' },
   ERR_SOCKET_IN_USE: { exitStatus: 69, description: 'the coredump socket is served already' },
