@@ -37,7 +37,7 @@ function runHandler(args: string[], env: Record<string, string>, extraFd?: numbe
     env,
     stdio: ['pipe', 'ignore', 'ignore', ...(extraFd === undefined ? [] : [extraFd])],
   });
-  child.stdin.end('not really a core');
+  child.stdin?.end('not really a core');
   const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
   return new Promise((resolve) => {
     child.once('exit', (status, signal) => {

@@ -3,7 +3,13 @@
  * the reporter's journal entry from stdin, sent to journald with MESSAGE_ID=1f4e….
  */
 import { readFileSync } from 'node:fs';
-import { FIELD, MESSAGE_ID_BACKTRACE, field, type JournalField } from '@coredump-ts/protocol';
+import {
+  FIELD,
+  MESSAGE_ID_BACKTRACE,
+  field,
+  isValidJournalFieldName,
+  type JournalField,
+} from '@coredump-ts/protocol';
 import { parseKernelArgv } from './argv.js';
 import { buildHelperFields } from './context.js';
 import { importExportEntry } from './export-entry.js';
@@ -44,5 +50,7 @@ export const runBacktrace = async (
   const input = opts.input ?? readFileSync(0);
   const entry = buildBacktraceEntry(argv, input, opts);
   const { sendJournalEntry } = await import('@coredump-ts/journal');
-  sendJournalEntry(entry, { socketPath: opts.journalSocket });
+  // journald ignores trusted (`_`-prefixed) fields from clients; the serializer rejects them.
+  const sendable = entry.filter((f) => isValidJournalFieldName(f.name));
+  sendJournalEntry(sendable, { socketPath: opts.journalSocket });
 };
