@@ -1,0 +1,108 @@
+// submitCrash as the handler calls it in-process (PID 1, journald, socket
+// unreachable): the same pipeline, driven directly with a pipe, as root
+// without dropping privileges (the test process must stay root).
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { DEFAULT_CONFIG, type CoredumpConfig } from '@coredump-ts/config';
+import { parseReceivedFields } from '@coredump-ts/protocol';
+import { close, pipe } from '@coredump-ts/unix';
+import { submitCrash, type Log } from '@coredump-ts/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { ensureJournald, waitForJournalEntries, type JournaldHandle } from './support/journald.js';
+import {
+  crashDatagrams,
+  feed,
+  makeSandbox,
+  newTestId,
+  onlyFile,
+  type Sandbox,
+} from './worker-helpers.js';
+
+let journald: JournaldHandle;
+const sandboxes: Sandbox[] = [];
+beforeAll(async () => {
+  journald = await ensureJournald();
+});
+afterAll(async () => {
+  for (const s of sandboxes) rmSync(s.root, { recursive: true, force: true });
+  await journald.stop();
+});
+
+function recordingLog(): Log & { lines: string[] } {
+  const lines: string[] = [];
+  const at =
+    (level: string) =>
+    (msg: string): void => {
+      lines.push(`${level}: ${msg}`);
+    };
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+async function submit(config: Partial<CoredumpConfig>, unit: string, data: Buffer) {
+  const s = makeSandbox('worker-submit-');
+  sandboxes.push(s);
+  const testId = newTestId();
+  const datagrams = crashDatagrams({ testId }).map((d) =>
+    d.toString('latin1') === 'COREDUMP_UNIT=' ? Buffer.from(`COREDUMP_UNIT=${unit}`) : d,
+  );
+  const ctx = parseReceivedFields(datagrams, { pidfdReceived: false });
+  const [r, w] = pipe();
+  const log = recordingLog();
+  try {
+    const [result] = await Promise.all([
+      submitCrash(ctx, r, {
+        config: { ...DEFAULT_CONFIG, ...config },
+        paths: {
+          storageDir: s.storage,
+          configRoot: s.configRoot,
+          journalSocket: '/run/systemd/journal/socket',
+          procRoot: '/proc',
+          bootIdFile: '/proc/sys/kernel/random/boot_id',
+        },
+        log,
+        dropPrivileges: false,
+        pid1OrJournald: true,
+      }),
+      feed(w, data),
+    ]);
+    return { s, testId, result, log };
+  } finally {
+    close(r);
+  }
+}
+
+describe('submitCrash in-process', () => {
+  it('journald crash with Storage=journal: the file is kept anyway and MESSAGE says where', async () => {
+    const data = Buffer.from('not really a core\n'.repeat(100));
+    const { s, testId, result, log } = await submit(
+      { storage: 'journal' },
+      'systemd-journald.service',
+      data,
+    );
+    const name = onlyFile(readdirSync(s.storage));
+    const path = join(s.storage, name);
+    expect(result.error).toBeUndefined();
+    expect(result.filename).toBe(path);
+    expect(result.message).toBe(
+      `Process 4242 (sleeper) of user 1000 dumped core.\nCoredump diverted to ${path}`,
+    );
+    expect(log.lines).toContain(
+      'info: No auxv data, not adjusting permissions.',
+    );
+    const [entry] = await waitForJournalEntries([`COREDUMP_TS_TEST_ID=${testId}`]);
+    expect(entry?.['MESSAGE']).toBe(result.message);
+    expect(entry?.['COREDUMP_FILENAME']).toBe(path);
+  });
+
+  it('PID 1 with ExternalSizeMax= below the size: kept anyway (v262)', async () => {
+    const { s, result } = await submit(
+      { externalSizeMax: 1 },
+      'init.scope',
+      Buffer.alloc(100_000, 7),
+    );
+    expect(onlyFile(readdirSync(s.storage))).toMatch(/\.zst$/);
+    expect(result.written).toBe(true);
+  });
+});
