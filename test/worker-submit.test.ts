@@ -88,9 +88,7 @@ describe('submitCrash in-process', () => {
     expect(result.message).toBe(
       `Process 4242 (sleeper) of user 1000 dumped core.\nCoredump diverted to ${path}`,
     );
-    expect(log.lines).toContain(
-      'info: No auxv data, not adjusting permissions.',
-    );
+    expect(log.lines).toContain('info: No auxv data, not adjusting permissions.');
     const [entry] = await waitForJournalEntries([`COREDUMP_TS_TEST_ID=${testId}`]);
     expect(entry?.['MESSAGE']).toBe(result.message);
     expect(entry?.['COREDUMP_FILENAME']).toBe(path);
