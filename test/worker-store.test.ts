@@ -167,6 +167,18 @@ describe('storage directory', () => {
   });
 });
 
+describe('coredump.conf', () => {
+  it('a bad line is a warning naming file and line; the crash is still processed', async () => {
+    const s = sandbox('Compress=no\nMaxUse=lots');
+    const { run, files } = await crash(s, core.bytes);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(
+      new RegExp(`<4>${s.configRoot}/etc/systemd/coredump\\.conf:3: .*MaxUse=`),
+    );
+    expect(onlyFile(files)).not.toMatch(/\.zst$/); // the good line before it still applies
+  });
+});
+
 describe('limits', () => {
   it('ProcessSizeMax= truncates and flags COREDUMP_TRUNCATED=1', async () => {
     const s = sandbox('ProcessSizeMax=64K\nExternalSizeMax=64K');

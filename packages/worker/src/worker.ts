@@ -1,6 +1,6 @@
 // One socket-activated worker run: take the connection from fd 3, receive the
 // crash, read coredump.conf, submit. Returns the exit status.
-import { loadConfig } from '@coredump-ts/config';
+import { formatDiagnostic, loadConfig } from '@coredump-ts/config';
 import { CoredumpError, errorCodeInfo, isCoredumpError } from '@coredump-ts/protocol';
 import { listenFds, setDumpable } from '@coredump-ts/unix';
 
@@ -58,7 +58,7 @@ export async function runWorker(env: NodeJS.ProcessEnv, log: Log): Promise<numbe
   }
   const { config, diagnostics } = loadConfig({ root: paths.configRoot });
   for (const d of diagnostics) {
-    const text = `${d.file}:${String(d.line)}: ${d.message}`;
+    const text = formatDiagnostic(d);
     if (d.level === 'warning') log.warn(text);
     else if (d.level === 'notice') log.info(text);
     else log.debug(text);
