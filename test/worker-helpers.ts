@@ -203,10 +203,10 @@ export async function runCrash(
   env: Readonly<Record<string, string>>,
   datagrams: readonly Buffer[],
   core: Buffer,
-): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+): Promise<{ pid: number; code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   const w = startWorker(env);
   await sendCrash(w.client, datagrams, core);
-  return w.done;
+  return { pid: w.pid, ...(await w.done) };
 }
 
 /** The single file in a storage listing; throws with the listing otherwise. */

@@ -190,6 +190,22 @@ describe('limits', () => {
     expect(text(await entryFor(testId), 'COREDUMP_TRUNCATED')).toBe('1');
   });
 
+  it('Compress=no with truncation logs SIZE_LIMIT= under the truncated-core MESSAGE_ID', async () => {
+    const s = sandbox('Compress=no\nProcessSizeMax=64K\nExternalSizeMax=64K');
+    const { testId, run, files } = await crash(s, core.bytes);
+    expect(run.code, run.stderr).toBe(0);
+    expect(
+      readFileSync(join(s.storage, onlyFile(files))).equals(core.bytes.subarray(0, 65536)),
+    ).toBe(true);
+    expect(run.stderr).toContain('<6>Core file was truncated to 65536 bytes.');
+    expect(text(await entryFor(testId), 'COREDUMP_TRUNCATED')).toBe('1');
+    const notes = await waitForJournalEntries([
+      'MESSAGE_ID=5aadd8e954dc4b1a8c954d63fd9e1137',
+      `_PID=${String(run.pid)}`,
+    ]);
+    expect(notes[0]?.['SIZE_LIMIT']).toBe('65536');
+  });
+
   it('ExternalSizeMax= below the compressed size: not kept, and said so', async () => {
     const s = sandbox('ExternalSizeMax=1K');
     const { testId, run, files } = await crash(s, core.bytes);

@@ -6,7 +6,15 @@
 import { fstatSync, readFileSync } from 'node:fs';
 
 import { storageSizeMax } from '@coredump-ts/config';
-import { CoredumpError, type CrashContext } from '@coredump-ts/protocol';
+import { sendJournalEntry } from '@coredump-ts/journal';
+import {
+  CoredumpError,
+  FIELD,
+  MESSAGE_ID_TRUNCATED_CORE,
+  SYSLOG_IDENTIFIER_COREDUMP,
+  field,
+  type CrashContext,
+} from '@coredump-ts/protocol';
 
 import { decideUserAccess } from './access.js';
 import { grantReadAcl } from './acl.js';
@@ -25,6 +33,30 @@ import type { SubmitDeps } from './submit.js';
 import { applyXattrs, buildXattrs } from './xattrs.js';
 
 const PAGE_SIZE = 4096;
+const LOG_INFO = 6;
+
+/** systemd's log_struct for the uncompressed truncation: MESSAGE_ID and SIZE_LIMIT for the catalog. */
+function logTruncation(
+  message: string,
+  sizeLimit: number,
+  socketPath: string,
+  log: SubmitDeps['log'],
+): void {
+  try {
+    sendJournalEntry(
+      [
+        field(FIELD.PRIORITY, LOG_INFO),
+        field(FIELD.MESSAGE_ID, MESSAGE_ID_TRUNCATED_CORE),
+        field(FIELD.MESSAGE, message),
+        field('SIZE_LIMIT', sizeLimit),
+        field(FIELD.SYSLOG_IDENTIFIER, SYSLOG_IDENTIFIER_COREDUMP),
+      ],
+      { socketPath },
+    );
+  } catch (error) {
+    log.debug(`Failed to log the truncation to the journal: ${errnoText(error)}`);
+  }
+}
 
 export const errnoText = (e: unknown): string => {
   const cause = (e as { cause?: unknown }).cause;
@@ -124,8 +156,11 @@ export async function capture(
   cap.truncated = file.limit.truncated;
   cap.coreBytes = file.limit.bytes;
   try {
-    if (!config.compress && file.limit.truncated)
-      log.info(`Core file was truncated to ${String(maxBytes)} bytes.`);
+    if (!config.compress && file.limit.truncated) {
+      const message = `Core file was truncated to ${String(maxBytes)} bytes.`;
+      log.info(message);
+      logTruncation(message, maxBytes, paths.journalSocket, log);
+    }
     fixMode(file.fd);
     const access = decideUserAccess({
       dumpable: meta.dumpable,
