@@ -10,7 +10,7 @@ function backtrace(args: string[], stdin: string): Promise<number | null> {
   const child = spawn('/usr/bin/node', [HANDLER_MAIN, '--backtrace', ...args], {
     stdio: ['pipe', 'ignore', 'ignore'],
   });
-  child.stdin?.end(stdin);
+  child.stdin.end(stdin);
   const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
   return new Promise((resolve) => {
     child.once('exit', (code) => {

@@ -114,7 +114,9 @@ describe('the handler with bad input', () => {
     const offset = readKmsgFile(kmsg).length;
     const dead = spawn('/bin/true');
     const deadPid = await new Promise<number>((resolve) => {
-      dead.once('exit', () => resolve(dead.pid ?? 0));
+      dead.once('exit', () => {
+        resolve(dead.pid ?? 0);
+      });
     });
     const run = await runHandler([String(deadPid), '0', '0', '11', '1700000000', '0'], env);
     expect(run).toEqual({ status: 5, signal: null });

@@ -41,11 +41,21 @@ export const submitInProcess = async (
   const { config, diagnostics } = loadConfig({ root: paths.configRoot });
   for (const d of diagnostics) log.log('debug', `${d.file}:${d.line}: ${d.message}`);
   const workerLog = {
-    debug: (m: string) => log.log('debug', m),
-    info: (m: string) => log.log('info', m),
-    notice: (m: string) => log.log('notice', m),
-    warn: (m: string) => log.log('warning', m),
-    error: (m: string) => log.log('err', m),
+    debug(m: string): void {
+      log.log('debug', m);
+    },
+    info(m: string): void {
+      log.log('info', m);
+    },
+    notice(m: string): void {
+      log.log('notice', m);
+    },
+    warn(m: string): void {
+      log.log('warning', m);
+    },
+    error(m: string): void {
+      log.log('err', m);
+    },
   };
   try {
     const result = await submitCrash(ctx, opts.coreFd, {
