@@ -63,7 +63,6 @@ async function submit(config: Partial<CoredumpConfig>, unit: string, data: Buffe
         },
         log,
         dropPrivileges: false,
-        pid1OrJournald: true,
       }),
       feed(w, data),
     ]);
@@ -102,5 +101,18 @@ describe('submitCrash in-process', () => {
     );
     expect(onlyFile(readdirSync(s.storage))).toMatch(/\.zst$/);
     expect(result.written).toBe(true);
+  });
+
+  it('any other unit with ExternalSizeMax= below the size: not kept', async () => {
+    const { s, result, log } = await submit(
+      { externalSizeMax: 1 },
+      'foo.service',
+      Buffer.alloc(100_000, 7),
+    );
+    expect(readdirSync(s.storage)).toEqual([]);
+    expect(result.filename).toBeUndefined();
+    expect(log.lines.some((l) => l.startsWith('info: The core will not be stored: size '))).toBe(
+      true,
+    );
   });
 });

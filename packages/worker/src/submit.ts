@@ -24,7 +24,10 @@ export interface SubmitDeps {
   readonly clock?: () => number;
   /** Drop to the crashing (or coredump) user before journaling; default true when root. */
   readonly dropPrivileges?: boolean;
-  /** PID 1 or journald crashed: keep the file whatever Storage=/ExternalSizeMax= say (v262). */
+  /**
+   * PID 1 or journald crashed: keep the file whatever Storage=/ExternalSizeMax= say (v262).
+   * Default: derived from COREDUMP_PID and COREDUMP_UNIT.
+   */
   readonly pid1OrJournald?: boolean;
   readonly notifier?: Notifier;
 }
@@ -49,6 +52,10 @@ export async function submitCrash(
 ): Promise<SubmitResult> {
   const { config, paths, log } = deps;
   const meta = ctx.meta;
+  // spec §3.6: is_pid1 (PID 1 or init.scope) or is_journald, whoever calls us.
+  const isJournald = meta.unit === 'systemd-journald.service';
+  const special =
+    deps.pid1OrJournald ?? (meta.pid === 1 || meta.unit === 'init.scope' || isJournald);
   const notifier = deps.notifier ?? createNotifier(process.env, deps.clock);
   let firstError: CoredumpError | undefined;
   const fail = (e: unknown, what: string): void => {
@@ -84,7 +91,7 @@ export async function submitCrash(
     newFile: undefined,
   };
   try {
-    await capture(ctx, coreFd, deps, notifier, cap, fail);
+    await capture(ctx, coreFd, { ...deps, pid1OrJournald: special }, notifier, cap, fail);
   } finally {
     notifier.close();
   }
@@ -99,7 +106,6 @@ export async function submitCrash(
     );
   }
 
-  const isJournald = meta.unit === 'systemd-journald.service';
   const outcome = {
     written: cap.written,
     filename: cap.filename,
