@@ -46,7 +46,7 @@ const TYPE_NUMBERS: Record<SocketType, number> = {
 function typeNumber(type: SocketType): number {
   const n = TYPE_NUMBERS[type] as number | undefined;
   if (n === undefined) {
-    throw Object.assign(new TypeError(`unknown socket type: ${String(type)}`), {
+    throw Object.assign(new TypeError(`unknown socket type: ${JSON.stringify(type)}`), {
       code: 'ERR_INVALID_ARG_VALUE',
     });
   }
