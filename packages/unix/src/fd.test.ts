@@ -1,0 +1,222 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import {
+  fstatSync,
+  fsyncSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  F_SEAL_GROW,
+  F_SEAL_SEAL,
+  F_SEAL_SHRINK,
+  F_SEAL_WRITE,
+  close,
+  getDumpable,
+  getPipeSize,
+  getSeals,
+  isSysError,
+  linkTmpfile,
+  memfdCreate,
+  openTmpfile,
+  pidfdOpen,
+  pidfdPid,
+  pipe,
+  punchHole,
+  sealMemfd,
+  setDumpable,
+  setPipeSize,
+} from '@coredump-ts/unix';
+
+let dir: string;
+let opened: number[];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'unix-fd-test-'));
+  opened = [];
+});
+
+afterEach(() => {
+  for (const fd of opened) {
+    try {
+      close(fd);
+    } catch {
+      // closed by the test
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function track<T extends number | number[]>(fds: T): T {
+  opened.push(...(Array.isArray(fds) ? fds : [fds]));
+  return fds;
+}
+
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a throw');
+}
+
+function isCloexec(fd: number): boolean {
+  const flags = /^flags:\s*([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'));
+  return (parseInt(flags?.[1] ?? '0', 8) & 0o2000000) !== 0;
+}
+
+describe('memfd', () => {
+  it('seals: writes fail afterwards, reads still work', () => {
+    const fd = track(memfdCreate('coredump-test', { allowSealing: true }));
+    expect(isCloexec(fd)).toBe(true);
+    writeSync(fd, 'COREDUMP=abc\n');
+    expect(getSeals(fd)).toBe(0);
+    sealMemfd(fd);
+    expect(getSeals(fd)).toBe(F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+    expect(() => writeSync(fd, 'more')).toThrow(expect.objectContaining({ code: 'EPERM' }));
+    expect(readFileSync(`/proc/self/fd/${fd}`, 'utf8')).toBe('COREDUMP=abc\n');
+  });
+
+  it('cannot be sealed without allowSealing', () => {
+    const fd = track(memfdCreate('no-seals'));
+    expect(
+      isSysError(
+        thrown(() => sealMemfd(fd)),
+        'EPERM',
+      ),
+    ).toBe(true);
+  });
+});
+
+describe('pipe size', () => {
+  it('grows a pipe and reports the granted size', () => {
+    const [r, w] = track(pipe());
+    expect(isCloexec(r) && isCloexec(w)).toBe(true);
+    expect(getPipeSize(r)).toBe(65536);
+    const granted = setPipeSize(w, 1024 * 1024);
+    expect(granted).toBe(1024 * 1024);
+    expect(getPipeSize(r)).toBe(granted);
+    expect(setPipeSize(w, 5000)).toBe(8192); // rounded up to a power-of-two page count
+  });
+
+  it('is EBADF on a non-pipe', () => {
+    const fd = track(memfdCreate('not-a-pipe'));
+    expect(
+      isSysError(
+        thrown(() => setPipeSize(fd, 65536)),
+        'EBADF',
+      ),
+    ).toBe(true);
+  });
+});
+
+describe('pidfd', () => {
+  it('opens a child and reads its pid until it exits', async () => {
+    const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+    const pid = child.pid;
+    if (pid === undefined) throw new Error('spawn failed');
+    const exited = once(child, 'exit');
+    try {
+      const fd = track(pidfdOpen(pid));
+      expect(isCloexec(fd)).toBe(true);
+      expect(pidfdPid(fd)).toBe(pid);
+      process.kill(pid, 'SIGKILL');
+      await exited;
+      expect(pidfdPid(fd)).toBeUndefined();
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) process.kill(pid, 'SIGKILL');
+    }
+  });
+
+  it('fails with ESRCH for a pid that does not exist, and pidfdPid rejects other fds', () => {
+    expect(
+      isSysError(
+        thrown(() => pidfdOpen(0x3ffffff)),
+        'ESRCH',
+      ),
+    ).toBe(true);
+    const fd = track(memfdCreate('not-a-pidfd'));
+    expect(
+      isSysError(
+        thrown(() => pidfdPid(fd)),
+        'EINVAL',
+      ),
+    ).toBe(true);
+  });
+});
+
+describe('O_TMPFILE', () => {
+  it('is invisible until linked, then EEXIST when the name is taken', () => {
+    const fd = track(openTmpfile(dir, 0o640));
+    writeSync(fd, 'core bytes');
+    expect(readdirSync(dir)).toEqual([]);
+    linkTmpfile(fd, dir, 'core.zst');
+    expect(readdirSync(dir)).toEqual(['core.zst']);
+    expect(readFileSync(join(dir, 'core.zst'), 'utf8')).toBe('core bytes');
+    expect(fstatSync(fd).mode & 0o777).toBe(0o640);
+
+    const other = track(openTmpfile(dir, 0o600));
+    const error = thrown(() => {
+      linkTmpfile(other, dir, 'core.zst');
+    });
+    expect(isSysError(error, 'EEXIST')).toBe(true);
+    expect(error).toMatchObject({ syscall: 'linkat', path: join(dir, 'core.zst') });
+  });
+
+  it('reports a missing directory with its path', () => {
+    const missing = join(dir, 'missing');
+    expect(thrown(() => openTmpfile(missing, 0o600))).toMatchObject({
+      code: 'ENOENT',
+      path: missing,
+    });
+  });
+});
+
+describe('punchHole', () => {
+  it('frees blocks and keeps the size', () => {
+    const fd = track(openTmpfile(dir, 0o600));
+    const size = 4 * 1024 * 1024;
+    writeSync(fd, Buffer.alloc(size, 0xab));
+    fsyncSync(fd);
+    const before = fstatSync(fd);
+    punchHole(fd, 0, size / 2);
+    const after = fstatSync(fd);
+    expect(after.size).toBe(size);
+    expect(after.blocks).toBeLessThan(before.blocks);
+    expect(before.blocks - after.blocks).toBeGreaterThanOrEqual(size / 2 / 512);
+  });
+});
+
+describe('dumpable', () => {
+  it('sets and reads PR_SET_DUMPABLE', () => {
+    const original = getDumpable();
+    try {
+      setDumpable(false);
+      expect(getDumpable()).toBe(false);
+      setDumpable(true);
+      expect(getDumpable()).toBe(true);
+    } finally {
+      setDumpable(original);
+    }
+  });
+});
+
+describe('close', () => {
+  it('is EBADF on a closed fd', () => {
+    const fd = memfdCreate('closing');
+    close(fd);
+    expect(
+      isSysError(
+        thrown(() => close(fd)),
+        'EBADF',
+      ),
+    ).toBe(true);
+  });
+});
