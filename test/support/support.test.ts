@@ -38,7 +38,8 @@ describe('socketActivate', () => {
     const activation = await socketActivate({
       socketPath,
       command: '/bin/sh',
-      args: ['-c', 'env > "$OUT_DIR/env.$$"'],
+      // Written under a hidden name and renamed: a listed file is complete.
+      args: ['-c', 'env > "$OUT_DIR/.env.$$" && mv "$OUT_DIR/.env.$$" "$OUT_DIR/env.$$"'],
       env: { OUT_DIR: dir, WITH_SPACE: 'a b=c' },
     });
     delete process.env['COREDUMP_TS_SUPPORT_NOT_PASSED'];
