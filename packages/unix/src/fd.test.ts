@@ -88,7 +88,9 @@ describe('memfd', () => {
     const fd = track(memfdCreate('no-seals'));
     expect(
       isSysError(
-        thrown(() => sealMemfd(fd)),
+        thrown(() => {
+          sealMemfd(fd);
+        }),
         'EPERM',
       ),
     ).toBe(true);
@@ -214,7 +216,9 @@ describe('close', () => {
     close(fd);
     expect(
       isSysError(
-        thrown(() => close(fd)),
+        thrown(() => {
+          close(fd);
+        }),
         'EBADF',
       ),
     ).toBe(true);
