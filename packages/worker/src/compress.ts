@@ -59,9 +59,22 @@ export function limitBytes(
 }
 
 export const ZSTD_LEVEL = 3;
+/**
+ * zstd's multithreaded job size. Its default at level 3 is several MiB per job, and
+ * each worker thread holds its input and output buffers: the worker's peak RSS then
+ * grows with the core (npm run bench: 137 MiB at 512 MiB touched, 197 MiB random).
+ * 1 MiB jobs (zstd's minimum is 512 KiB) kept it under 102 MiB and cut the 512 MiB
+ * random-fill crash-to-entry time from ~3 s to ~2 s on two cores (docs/performance.md).
+ */
+export const ZSTD_JOB_SIZE_BYTES = 1024 * 1024;
 
 /** zstd level 3 with a checksum, one frame, compressed on zstd's own threads. */
 export function createCompressor(): Transform {
   const nbWorkers = Math.max(1, Math.min(4, availableParallelism()));
-  return new CompressStream({ compressionLevel: ZSTD_LEVEL, checksumFlag: true, nbWorkers });
+  return new CompressStream({
+    compressionLevel: ZSTD_LEVEL,
+    checksumFlag: true,
+    nbWorkers,
+    jobSize: ZSTD_JOB_SIZE_BYTES,
+  });
 }
