@@ -1,0 +1,538 @@
+#!/usr/bin/node
+// npm run bench: the same crashes handled three ways, in one run on one machine:
+//   ours     our handler in core_pattern, our worker under systemd-socket-activate
+//   systemd  systemd-coredump 252's handler and worker (when installed)
+//   floor    core_pattern `|/bin/dd of=/dev/null bs=1M`: only draining the pipe
+// and prints medians and ratios next to issue 7's targets. Measures, asserts
+// nothing. See docs/performance.md for what each figure means and how it is taken.
+//
+// Options: --sizes 1,64,512,2048  --fills touch,random  --runs 3
+//          --only ours,systemd,floor  --skip-systemd  --install-systemd
+//          --startup-runs 15  --burst 64  --burst-limits 16,64  --skip-burst
+//          --json FILE (raw per-run results)
+import { execFileSync, spawn } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { socketActivate } from './lib/activate.mjs';
+import { onCleanup } from './lib/cleanup.mjs';
+import { startCrasher } from './lib/crash.mjs';
+import { coredumpEntries, waitForEntry } from './lib/journal.mjs';
+import { withKernelSettings } from './lib/kernel.mjs';
+import { crashOnCue, readRusage, rusageWrap } from './lib/native.mjs';
+import { fmt, fmtMiB, fmtMs, fmtRatio, median, ratio, table } from './lib/stats.mjs';
+
+const { values: opt } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '1,64,512,2048' },
+    fills: { type: 'string', default: 'touch,random' },
+    runs: { type: 'string', default: '3' },
+    only: { type: 'string', default: 'ours,systemd,floor' },
+    'skip-systemd': { type: 'boolean', default: false },
+    'install-systemd': { type: 'boolean', default: false },
+    'startup-runs': { type: 'string', default: '15' },
+    burst: { type: 'string', default: '64' },
+    'burst-limits': { type: 'string', default: '16,64' },
+    'skip-burst': { type: 'boolean', default: false },
+    json: { type: 'string' },
+    // For experiments: another build of our worker, and extra environment for it.
+    worker: { type: 'string' },
+    'worker-env': { type: 'string', default: '' },
+  },
+});
+const list = (s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+const SIZES = list(opt.sizes).map(Number);
+const FILLS = list(opt.fills);
+const RUNS = Number(opt.runs);
+const STARTUP_RUNS = Number(opt['startup-runs']);
+const BURST = Number(opt.burst);
+const BURST_LIMITS = list(opt['burst-limits']).map(Number);
+const PIPE_LIMIT = 16; // systemd's sysctl.d/50-coredump.conf value
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const HANDLER = `${ROOT}packages/handler/dist/main.js`;
+const WORKER = opt.worker ?? `${ROOT}packages/worker/dist/main.js`;
+const WORKER_ENV = Object.fromEntries(
+  list(opt['worker-env']).map((kv) => [
+    kv.slice(0, kv.indexOf('=')),
+    kv.slice(kv.indexOf('=') + 1),
+  ]),
+);
+const SD_BIN = '/lib/systemd/systemd-coredump';
+const SD_SOCKET = '/run/systemd/coredump';
+const NODE = process.execPath;
+
+if (process.getuid?.() !== 0) {
+  console.error('bench: needs root (core_pattern, socket activation, storage)');
+  process.exit(1);
+}
+
+// ---- setup: temp dir, wrappers, storage --------------------------------------------------
+if (opt['install-systemd'] && !existsSync(SD_BIN)) {
+  // Its postinst applies sysctl.d/50-coredump.conf: put core_pattern & co back afterwards.
+  await withKernelSettings({}, async () => {
+    execFileSync('apt-get', ['install', '-y', 'systemd-coredump'], { stdio: 'inherit' });
+  });
+}
+let methods = list(opt.only);
+const notes = [];
+if (opt['skip-systemd']) methods = methods.filter((m) => m !== 'systemd');
+if (methods.includes('systemd') && !existsSync(SD_BIN)) {
+  notes.push(`systemd-coredump is not installed (${SD_BIN}); use --install-systemd`);
+  methods = methods.filter((m) => m !== 'systemd');
+}
+
+const TMP = mkdtempSync('/tmp/cdts-bench-');
+chmodSync(TMP, 0o755);
+const OUT = `${TMP}/out`;
+mkdirSync(OUT);
+const OUR_STORAGE = `/var/lib/coredump-ts-bench.${process.pid}`;
+const OUR_SOCKET = `/run/coredump-ts-bench.${process.pid}.sock`;
+onCleanup(() => rmSync(TMP, { recursive: true, force: true }));
+onCleanup(() => rmSync(OUR_STORAGE, { recursive: true, force: true }));
+
+const RW = rusageWrap();
+const CRASHER = crashOnCue();
+const wrapper = (name, lines) => {
+  const path = `${TMP}/${name}`;
+  writeFileSync(path, `#!/bin/sh\n${lines.join('\n')}\n`);
+  chmodSync(path, 0o755);
+  return path;
+};
+// The kernel runs these as core_pattern helpers; each execs rusage-wrap, which
+// forks the real handler and records its wall time, CPU, peak RSS and I/O.
+const H_OURS = wrapper('h-ours', [
+  `export COREDUMP_TS_SOCKET=${OUR_SOCKET} COREDUMP_TS_STORAGE=${OUR_STORAGE}`,
+  `exec ${RW} ${OUT}/handler ${NODE} ${HANDLER} "$@"`,
+]);
+const H_SD = wrapper('h-sd', [`exec ${RW} ${OUT}/handler ${SD_BIN} "$@"`]);
+
+const METHODS = {
+  ours: {
+    corePattern: `|${H_OURS} %P %u %g %s %t %c %h %d %F %I`,
+    activate: {
+      socketPath: OUR_SOCKET,
+      command: [RW, `${OUT}/worker`, NODE, WORKER],
+      env: { ...WORKER_ENV, COREDUMP_TS_STORAGE: OUR_STORAGE },
+    },
+  },
+  systemd: {
+    corePattern: `|${H_SD} %P %u %g %s %t 9223372036854775808 %h %d`,
+    activate: { socketPath: SD_SOCKET, command: [RW, `${OUT}/worker`, SD_BIN] },
+  },
+  floor: { corePattern: '|/bin/dd of=/dev/null bs=1M' },
+};
+
+const rusageFiles = (prefix) =>
+  readdirSync(OUT)
+    .filter((f) => f.startsWith(`${prefix}.`))
+    .map((f) => readRusage(`${OUT}/${f}`));
+const clearOut = () => {
+  for (const f of readdirSync(OUT)) rmSync(`${OUT}/${f}`);
+};
+const waitUntil = async (cond, timeoutMs) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) return false;
+    await sleep(20);
+  }
+  return true;
+};
+
+/** systemd's worker needs /run/systemd/coredump: use it only if nobody else does. */
+async function systemdSocketFree() {
+  return waitUntil(() => !existsSync(SD_SOCKET), 30_000);
+}
+
+/** Uncompressed size of a stored core (zstd/xz/lz4 by suffix), for the compression ratio. */
+function uncompressedSize(path) {
+  const tool = path.endsWith('.zst')
+    ? ['zstd', '-dc']
+    : path.endsWith('.xz')
+      ? ['xz', '-dc']
+      : path.endsWith('.lz4')
+        ? ['lz4', '-dc']
+        : undefined;
+  if (tool === undefined) return Promise.resolve(statSync(path).size);
+  return new Promise((resolve) => {
+    const child = spawn(tool[0], [...tool.slice(1), path], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let n = 0;
+    child.stdout.on('data', (b) => (n += b.length));
+    child.on('close', () => resolve(n));
+    child.on('error', () => resolve(undefined));
+  });
+}
+
+const coreSizeCache = new Map(); // `${mib}/${fill}` -> bytes
+
+// ---- one crash ------------------------------------------------------------------------
+async function runCase(method, mib, fill) {
+  const m = METHODS[method];
+  const crasher = startCrasher(CRASHER, mib, fill);
+  await crasher.ready; // the fill is done before the lock is taken
+  if (method === 'systemd' && !(await systemdSocketFree())) {
+    process.kill(crasher.pid, 'SIGKILL');
+    return { skipped: `${SD_SOCKET} is in use by someone else` };
+  }
+  const result = { method, mib, fill, pid: crasher.pid };
+  await withKernelSettings(
+    { corePattern: m.corePattern, corePipeLimit: String(PIPE_LIMIT) },
+    async () => {
+      const act = m.activate === undefined ? undefined : await socketActivate(m.activate);
+      try {
+        clearOut();
+        const { t0Ns, t0RealUs } = crasher.fire();
+        const exit = await crasher.exited;
+        result.reapedMs = Number(exit.reapedNs - t0Ns) / 1e6;
+        result.signal = exit.signal;
+        if (act !== undefined) {
+          const entry = await waitForEntry(crasher.pid, t0RealUs - 1000, 180_000);
+          if (entry !== undefined) {
+            result.entryMs = (entry.realtimeUs - t0RealUs) / 1000;
+            result.filename = entry.filename;
+            result.truncated = entry.truncated;
+          }
+          await waitUntil(
+            () => rusageFiles('worker').length > 0 && rusageFiles('handler').length > 0,
+            60_000,
+          );
+          const [h] = rusageFiles('handler');
+          const [w] = rusageFiles('worker');
+          result.handler = h;
+          result.worker = w;
+          if (h !== undefined) result.handlerStartMs = Number(h.startNs - t0Ns) / 1e6;
+          if (w !== undefined) result.workerStartMs = Number(w.startNs - t0Ns) / 1e6;
+        }
+      } finally {
+        await act?.stop();
+      }
+    },
+  );
+  if (result.filename !== undefined && existsSync(result.filename)) {
+    result.storedBytes = statSync(result.filename).size;
+    const key = `${mib}/${fill}`;
+    if (!coreSizeCache.has(key)) coreSizeCache.set(key, await uncompressedSize(result.filename));
+    result.coreBytes = coreSizeCache.get(key);
+    rmSync(result.filename, { force: true });
+  }
+  if (result.handler !== undefined && result.worker !== undefined) {
+    result.writtenBytes = result.handler.writeBytes + result.worker.writeBytes;
+    result.cancelledBytes = result.handler.cancelledWriteBytes + result.worker.cancelledWriteBytes;
+  }
+  return result;
+}
+
+// ---- burst ------------------------------------------------------------------------------
+async function runBurst(method, limit, n) {
+  const m = METHODS[method];
+  const crashers = Array.from({ length: n }, () => startCrasher(CRASHER, 1, 'touch'));
+  await Promise.all(crashers.map((c) => c.ready));
+  if (method === 'systemd' && !(await systemdSocketFree())) {
+    for (const c of crashers) process.kill(c.pid, 'SIGKILL');
+    return { skipped: `${SD_SOCKET} is in use by someone else` };
+  }
+  const pids = new Set(crashers.map((c) => c.pid));
+  const result = { method, limit, n };
+  await withKernelSettings(
+    { corePattern: m.corePattern, corePipeLimit: String(limit) },
+    async () => {
+      const act = await socketActivate(m.activate);
+      try {
+        clearOut();
+        const t0s = crashers.map((c) => c.fire());
+        const { t0RealUs } = t0s[0];
+        await Promise.all(crashers.map((c) => c.exited));
+        // Entries until all n are in, or nothing new for 5 s once every started worker is done.
+        let entries = [];
+        let last = Date.now();
+        const deadline = Date.now() + 180_000;
+        for (;;) {
+          const now = (await coredumpEntries(t0RealUs - 1000)).filter((e) => pids.has(e.pid));
+          if (now.length > entries.length) last = Date.now();
+          entries = now;
+          if (entries.length >= n || Date.now() > deadline) break;
+          const handlers = rusageFiles('handler').length;
+          const workers = rusageFiles('worker').length;
+          if (Date.now() - last > 5000 && workers >= Math.min(handlers, entries.length)) break;
+          await sleep(250);
+        }
+        result.recorded = entries.length;
+        result.lastMs =
+          entries.length === 0
+            ? undefined
+            : (Math.max(...entries.map((e) => e.realtimeUs)) - t0RealUs) / 1000;
+        result.handlers = rusageFiles('handler').length;
+        result.workers = rusageFiles('worker').length;
+        result.files = entries.map((e) => e.filename).filter((f) => f !== undefined);
+      } finally {
+        await act.stop();
+      }
+    },
+  );
+  for (const f of result.files) rmSync(f, { force: true });
+  delete result.files;
+  // The kernel logs "Pid N(comm) over core_pipe_limit" for each dump it skips.
+  const kmsg = execFileSync('dmesg', { encoding: 'utf8', maxBuffer: 1 << 26 });
+  result.overLimit = [...kmsg.matchAll(/Pid (\d+)\([^)]*\) over core_pipe_limit/g)].filter((x) =>
+    pids.has(Number(x[1])),
+  ).length;
+  return result;
+}
+
+// ---- the matrix -------------------------------------------------------------------------
+const results = [];
+const log = (s) => process.stderr.write(`${s}\n`);
+for (const mib of SIZES) {
+  for (const fill of FILLS) {
+    for (let run = 1; run <= RUNS; run++) {
+      for (const method of methods) {
+        const r = await runCase(method, mib, fill);
+        if (r.skipped !== undefined) {
+          notes.push(`${method} ${mib} MiB ${fill}: skipped, ${r.skipped}`);
+          continue;
+        }
+        results.push(r);
+        log(
+          `${method.padEnd(7)} ${String(mib).padStart(4)} MiB ${fill.padEnd(6)} run ${run}: ` +
+            `entry ${fmtMs(r.entryMs)}, reaped ${fmtMs(r.reapedMs)}` +
+            (r.worker
+              ? `, worker ${fmt(r.worker.cpuMs)} ms CPU ${fmt(r.worker.maxRssKiB / 1024, 1)} MiB RSS`
+              : '') +
+            (r.storedBytes !== undefined ? `, stored ${fmtMiB(r.storedBytes)}` : '') +
+            (r.handler && r.worker
+              ? ` | handler ${fmt(r.handlerStartMs)}+${fmt(r.handler.wallMs)} ms, worker ` +
+                `${fmt(r.workerStartMs)}+${fmt(r.worker.wallMs)} ms`
+              : ''),
+        );
+      }
+    }
+  }
+}
+
+// Handler exec-to-exit on 1 MiB crashes, next to `node -e 0`, interleaved.
+const startup = { handler: [], node: [] };
+if (methods.includes('ours') && STARTUP_RUNS > 0) {
+  for (let i = 0; i < STARTUP_RUNS; i++) {
+    const r = await runCase('ours', 1, 'touch');
+    if (r.handler !== undefined) startup.handler.push(r.handler.wallMs);
+    clearOut();
+    execFileSync(RW, [`${OUT}/node0`, NODE, '-e', '0']);
+    startup.node.push(rusageFiles('node0')[0].wallMs);
+    clearOut();
+  }
+  log(`handler exec-to-exit: ${startup.handler.map((x) => x.toFixed(0)).join(' ')} ms`);
+  log(`node -e 0:            ${startup.node.map((x) => x.toFixed(0)).join(' ')} ms`);
+}
+
+const bursts = [];
+if (!opt['skip-burst'] && BURST > 0) {
+  for (const limit of BURST_LIMITS) {
+    for (const method of methods.filter((x) => x !== 'floor')) {
+      const b = await runBurst(method, limit, BURST);
+      if (b.skipped !== undefined) notes.push(`burst ${method}: skipped, ${b.skipped}`);
+      else {
+        bursts.push(b);
+        log(
+          `burst ${method} core_pipe_limit=${limit}: ${b.recorded}/${b.n} recorded, last ${fmtMs(b.lastMs)}`,
+        );
+      }
+    }
+  }
+}
+
+// ---- report -----------------------------------------------------------------------------
+const rowsFor = (method, mib, fill) =>
+  results.filter((r) => r.method === method && r.mib === mib && r.fill === fill);
+const med = (rs, f) => median(rs.map(f));
+const summary = (method, mib, fill) => {
+  const rs = rowsFor(method, mib, fill);
+  if (rs.length === 0) return undefined;
+  return {
+    n: rs.length,
+    entryMs: med(rs, (r) => r.entryMs),
+    reapedMs: med(rs, (r) => r.reapedMs),
+    handlerCpu: med(rs, (r) => r.handler?.cpuMs),
+    handlerRss: med(rs, (r) => (r.handler ? r.handler.maxRssKiB * 1024 : undefined)),
+    workerCpu: med(rs, (r) => r.worker?.cpuMs),
+    workerRss: med(rs, (r) => (r.worker ? r.worker.maxRssKiB * 1024 : undefined)),
+    written: med(rs, (r) => r.writtenBytes),
+    cancelled: med(rs, (r) => r.cancelledBytes),
+    stored: med(rs, (r) => r.storedBytes),
+    core: med(rs, (r) => r.coreBytes),
+    truncated: rs.some((r) => r.truncated !== undefined),
+  };
+};
+
+const header = [
+  'MiB',
+  'fill',
+  'way',
+  'n',
+  'crash->entry',
+  'crash->reaped',
+  'handler CPU',
+  'handler RSS',
+  'worker CPU',
+  'worker RSS',
+  'written',
+  '(cancelled)',
+  'stored',
+  'core/stored',
+  'written/stored',
+];
+const rows = [header];
+const S = {};
+for (const mib of SIZES) {
+  for (const fill of FILLS) {
+    for (const method of methods) {
+      const s = summary(method, mib, fill);
+      if (s === undefined) continue;
+      S[`${method}/${mib}/${fill}`] = s;
+      rows.push([
+        mib,
+        fill,
+        method,
+        s.n,
+        fmtMs(s.entryMs),
+        fmtMs(s.reapedMs),
+        s.handlerCpu === undefined ? '-' : `${fmt(s.handlerCpu)} ms`,
+        fmtMiB(s.handlerRss),
+        s.workerCpu === undefined ? '-' : `${fmt(s.workerCpu)} ms`,
+        fmtMiB(s.workerRss),
+        fmtMiB(s.written),
+        fmtMiB(s.cancelled),
+        fmtMiB(s.stored) + (s.truncated ? ' (trunc)' : ''),
+        fmtRatio(ratio(s.core, s.stored)),
+        fmtRatio(ratio(s.written, s.stored)),
+      ]);
+    }
+  }
+}
+console.log(
+  `\nMedians of ${RUNS} run(s) per row; 2 shared cores, other work running: expect noise.`,
+);
+console.log(
+  'crash->entry: journald receive time of the entry minus the moment the crash was cued;',
+);
+console.log(
+  'crash->reaped: waitpid of the crashed process; floor = dd draining the pipe (no entry).',
+);
+console.log(table(rows));
+
+const targets = [['target', 'case', 'measured', 'goal', 'verdict']];
+const verdict = (x, ok) => (x === undefined ? 'n/a' : ok ? 'met' : 'MISSED');
+for (const mib of SIZES.filter((x) => x >= 512)) {
+  for (const fill of FILLS) {
+    const o = S[`ours/${mib}/${fill}`];
+    const s = S[`systemd/${mib}/${fill}`];
+    const f = S[`floor/${mib}/${fill}`];
+    const rs = ratio(o?.entryMs, s?.entryMs);
+    targets.push([
+      'entry vs systemd',
+      `${mib} ${fill}`,
+      fmtRatio(rs),
+      '<= 0.6x',
+      verdict(rs, rs <= 0.6),
+    ]);
+    if (fill === 'touch') {
+      const rf = ratio(o?.entryMs, f?.reapedMs);
+      targets.push([
+        'entry vs dd floor',
+        `${mib} ${fill}`,
+        fmtRatio(rf),
+        '<= 1.3x',
+        verdict(rf, rf <= 1.3),
+      ]);
+    }
+  }
+}
+if (SIZES.includes(1)) {
+  for (const fill of FILLS) {
+    const r = ratio(S[`ours/1/${fill}`]?.entryMs, S[`systemd/1/${fill}`]?.entryMs);
+    targets.push(['entry vs systemd', `1 ${fill}`, fmtRatio(r), '<= 1.5x', verdict(r, r <= 1.5)]);
+  }
+}
+const oursRows = Object.entries(S).filter(([k]) => k.startsWith('ours/'));
+const rssBySize = SIZES.map((mib) =>
+  Math.max(...FILLS.map((f) => S[`ours/${mib}/${f}`]?.workerRss ?? 0)),
+);
+if (oursRows.length > 0) {
+  const lo = Math.min(
+    ...SIZES.map((mib) =>
+      Math.min(...FILLS.map((f) => S[`ours/${mib}/${f}`]?.workerRss ?? Infinity)),
+    ),
+  );
+  const hi = Math.max(...rssBySize);
+  const flat = ratio(hi, lo);
+  targets.push([
+    'worker RSS largest/smallest',
+    `${SIZES.join(',')} MiB`,
+    fmtRatio(flat),
+    '<= 1.2x',
+    verdict(flat, flat <= 1.2),
+  ]);
+  targets.push([
+    'worker RSS peak',
+    'all',
+    fmtMiB(hi),
+    '< 100 MiB',
+    verdict(hi, hi < 100 * (1 << 20)),
+  ]);
+  const worst = Math.max(...oursRows.map(([, s]) => ratio(s.written, s.stored) ?? 0));
+  targets.push([
+    'written/stored (worst row)',
+    'ours',
+    fmtRatio(worst),
+    '<= 1.1x',
+    verdict(worst, worst <= 1.1),
+  ]);
+}
+const hm = median(startup.handler);
+const nm = median(startup.node);
+if (hm !== undefined) {
+  const r = ratio(hm, nm);
+  targets.push([
+    'handler exec-to-exit / node -e 0',
+    `${startup.handler.length} runs`,
+    `${fmt(hm)} ms / ${fmt(nm)} ms = ${fmtRatio(r)}`,
+    '<= 1.5x',
+    verdict(r, r <= 1.5),
+  ]);
+}
+for (const b of bursts) {
+  targets.push([
+    `burst ${b.method}`,
+    `${b.n} x 1 MiB, core_pipe_limit=${b.limit}`,
+    `${b.recorded}/${b.n} recorded, last at ${fmtMs(b.lastMs)}; kernel skipped ${b.overLimit}`,
+    `${b.n}/${b.n}`,
+    b.method === 'ours' ? verdict(b.recorded, b.recorded === b.n) : '(reference)',
+  ]);
+}
+console.log('\nTargets (issue 7), measured:');
+console.log(table(targets));
+for (const n of notes) console.log(`note: ${n}`);
+if (opt.json !== undefined) {
+  writeFileSync(
+    opt.json,
+    JSON.stringify(
+      { results, startup, bursts, notes },
+      (_, v) => (typeof v === 'bigint' ? String(v) : v),
+      2,
+    ),
+  );
+}
