@@ -1,6 +1,13 @@
-export type { JournalEntry } from './entry.js';
-export { DATA_SIZE_MAX, ExportParser, parseExport, parseExportStream } from './export-parser.js';
-export { journalctlArgs, readJournal, type ReadJournalOptions } from './read-journal.js';
+export {
+  DATA_SIZE_MAX,
+  ExportParser,
+  journalctlArgs,
+  parseExport,
+  parseExportStream,
+  readJournal,
+  type JournalEntry,
+  type ReadJournalOptions,
+} from './read.js';
 export { JournalEntryFile, type AppendFromFdOptions } from './entry-file.js';
 export {
   DATAGRAM_MAX_BYTES,
