@@ -4,9 +4,8 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants, createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { DecompressStream } from 'zstd-napi';
 import type { VerbContext } from './context.js';
-import { fieldText, hasField, type CoredumpEntry } from './entry.js';
+import { fieldText, hasField, valueBytes, type CoredumpEntry } from './entry.js';
 import { CoredumpctlError } from './errors.js';
 import { resolveUnderRoot } from './corefile.js';
 import { fetchFullFields, type Query } from './journal-query.js';
@@ -89,7 +88,7 @@ export async function openCore(
         'ERR_NO_CORE',
         'Failed to retrieve COREDUMP field: No such file or directory',
       );
-    return Readable.from([data]);
+    return Readable.from([valueBytes(data)]);
   }
   const file = createReadStream(source.path);
   await new Promise<void>((resolve, reject) => {
@@ -105,6 +104,8 @@ export async function openCore(
     });
   });
   if (source.path.endsWith('.zst')) {
+    // Loaded here, not at startup: only dump and debug of a .zst need the native zstd.
+    const { DecompressStream } = await import('zstd-napi');
     const z = new DecompressStream();
     file.on('error', (e) => z.destroy(e));
     return file.pipe(z);

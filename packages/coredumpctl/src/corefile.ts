@@ -24,10 +24,15 @@ export function analyzeCoreFile(path: string): {
   state: 'present' | 'missing' | 'inaccessible' | 'error';
   sizeBytes?: number;
 } {
+  // systemd: open(O_PATH) (ENOENT -> missing, EACCES/EPERM -> inaccessible), regular
+  // file or error, then access(R_OK). A missing file is the common case in a long
+  // list, so it is answered without an exception.
   try {
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (st === undefined) return { state: 'missing' };
+    if (!st.isFile()) return { state: 'error' };
     accessSync(path, constants.R_OK);
-    const st = statSync(path);
-    return st.isFile() ? { state: 'present', sizeBytes: st.size } : { state: 'error' };
+    return { state: 'present', sizeBytes: st.size };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { state: 'missing' };

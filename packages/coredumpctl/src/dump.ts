@@ -8,7 +8,7 @@ import type { VerbContext } from './context.js';
 import { findCore, openCore, errnoText } from './core-source.js';
 import { CoredumpctlError } from './errors.js';
 import { completeEntry, renderInfo } from './info.js';
-import { baseQuery, queryEntries } from './journal-query.js';
+import { baseQuery, queryEntries, withoutTimes } from './journal-query.js';
 import { canWriteSparse, writeDense, writeSparse } from './sparse.js';
 import type { CoredumpEntry } from './entry.js';
 
@@ -16,7 +16,7 @@ import type { CoredumpEntry } from './entry.js';
 export async function focusEntry(
   ctx: VerbContext,
 ): Promise<{ entry: CoredumpEntry; more: boolean }> {
-  const { since: _s, until: _u, ...q } = baseQuery(ctx.options);
+  const q = withoutTimes(baseQuery(ctx.options));
   const found: CoredumpEntry[] = [];
   for await (const e of queryEntries({ ...q, reverse: true, lines: 2 }, ctx.journalctl))
     found.push(e);

@@ -1,10 +1,15 @@
 // One coredump journal entry as coredumpctl sees it. Fields come from
 // `journalctl -o json`, where a value over 4096 bytes is null: so COREDUMP=
 // (the core itself) is known to exist without ever being loaded.
-import type { JournalEntry } from '@coredump-ts/journal';
+import type { JournalEntry } from '@coredump-ts/journal/read';
 
-/** A field value: its bytes, or null when journalctl left out a large value. */
-export type FieldValue = Buffer | null;
+/**
+ * A field value: text as `-o json` printed it (valid UTF-8, kept as a string so
+ * listing 5,000 entries does not build 70,000 Buffers), bytes (binary values,
+ * and everything read with `-o export`), or null when journalctl left out a
+ * large value.
+ */
+export type FieldValue = string | Buffer | null;
 
 export interface CoredumpEntry {
   readonly fields: ReadonlyMap<string, readonly FieldValue[]>;
@@ -12,11 +17,17 @@ export interface CoredumpEntry {
   readonly cursor: string | undefined;
 }
 
+/** The bytes of a present value. */
+export function valueBytes(value: string | Buffer): Buffer {
+  return typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+}
+
 /** The last value of a field as text, as systemd's RETRIEVE() keeps the last one. */
 export function fieldText(entry: CoredumpEntry, name: string): string | undefined {
   const values = entry.fields.get(name);
   const last = values?.[values.length - 1];
-  return last === undefined || last === null ? undefined : last.toString('utf8');
+  if (last === undefined || last === null) return undefined;
+  return typeof last === 'string' ? last : last.toString('utf8');
 }
 
 export function hasField(entry: CoredumpEntry, name: string): boolean {
@@ -29,18 +40,22 @@ export function omittedFields(entry: CoredumpEntry): string[] {
 }
 
 function jsonValue(value: unknown): FieldValue {
-  if (value === null) return null;
-  if (typeof value === 'string') return Buffer.from(value, 'utf8');
-  if (Array.isArray(value) && value.every((b) => typeof b === 'number'))
-    return Buffer.from(value as number[]);
-  return Buffer.from(String(value), 'utf8');
+  if (value === null || typeof value === 'string') return value;
+  if (Array.isArray(value) && value.every((b): b is number => typeof b === 'number'))
+    return Buffer.from(value);
+  return JSON.stringify(value);
 }
 
 /** Parse one line of `journalctl -o json`. */
 export function entryFromJsonLine(line: string): CoredumpEntry {
   const obj = JSON.parse(line) as Record<string, unknown>;
   const fields = new Map<string, FieldValue[]>();
-  for (const [name, value] of Object.entries(obj)) {
+  for (const name in obj) {
+    const value = obj[name];
+    if (typeof value === 'string' || value === null) {
+      fields.set(name, [value]);
+      continue;
+    }
     // Several values: an array of strings / byte arrays. One binary value: an array of numbers.
     const many = Array.isArray(value) && value.some((v) => typeof v !== 'number');
     fields.set(name, many ? (value as unknown[]).map(jsonValue) : [jsonValue(value)]);

@@ -1,7 +1,7 @@
 // How coredumpctl's journal selection maps onto journalctl: -D, --root,
 // --file, --all, the matches, and --since/--until as "@seconds.µs".
 import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { parseExportStream } from '@coredump-ts/journal/read';
 import { entryFromExport, entryFromJsonLine, type CoredumpEntry } from './entry.js';
 import { CoredumpctlError } from './errors.js';
 import { buildMatches } from './matches.js';
@@ -31,6 +31,14 @@ export function baseQuery(o: Options, { withTimes = true } = {}): Query {
   if (withTimes && o.sinceUsec !== undefined) q.since = journalctlTimestamp(o.sinceUsec);
   if (withTimes && o.untilUsec !== undefined) q.until = journalctlTimestamp(o.untilUsec);
   return q;
+}
+
+/** The query without --since/--until (focus() seeks to the tail and ignores them). */
+export function withoutTimes(q: Query): Query {
+  const rest = { ...q };
+  delete rest.since;
+  delete rest.until;
+  return rest;
 }
 
 export function journalctlArgs(q: Query, format: 'json' | 'export'): string[] {
@@ -97,14 +105,22 @@ async function* runJournalctl<T>(
 }
 
 async function* jsonLines(stdout: NodeJS.ReadableStream): AsyncGenerator<CoredumpEntry> {
-  for await (const line of createInterface({ input: stdout, crlfDelay: Infinity })) {
-    if (line !== '') yield entryFromJsonLine(line);
+  // One entry per line. Split by hand: readline costs an event and a promise per line.
+  stdout.setEncoding('utf8');
+  let rest = '';
+  for await (const chunk of stdout as AsyncIterable<string>) {
+    const text = rest + chunk;
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      if (nl > start) yield entryFromJsonLine(text.slice(start, nl));
+      start = nl + 1;
+    }
+    rest = text.slice(start);
   }
+  if (rest !== '') yield entryFromJsonLine(rest);
 }
 
 async function* exportEntries(stdout: NodeJS.ReadableStream): AsyncGenerator<CoredumpEntry> {
-  // Loaded on demand: list and most info calls never need the export parser.
-  const { parseExportStream } = await import('@coredump-ts/journal');
   for await (const e of parseExportStream(stdout as AsyncIterable<Buffer>))
     yield entryFromExport(e);
 }

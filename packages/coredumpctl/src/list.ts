@@ -1,10 +1,16 @@
 // The list verb (and -F): a table of matching entries, never loading COREDUMP=.
 import { locateCore } from './corefile.js';
 import type { VerbContext } from './context.js';
-import { fieldText, type CoredumpEntry } from './entry.js';
+import { fieldText, valueBytes, type CoredumpEntry } from './entry.js';
 import { CoredumpctlError } from './errors.js';
 import { formatBytes } from './format.js';
-import { baseQuery, queryEntries, type Query } from './journal-query.js';
+import {
+  baseQuery,
+  fetchFullFields,
+  queryEntries,
+  withoutTimes,
+  type Query,
+} from './journal-query.js';
 import { MESSAGE_ID_COREDUMP, parsePid } from './matches.js';
 import { signalFromString, signalToString } from './signals.js';
 import { renderJsonRows, renderTable, type Cell, type Column } from './table.js';
@@ -94,7 +100,7 @@ export async function* selectEntries(
   const o = ctx.options;
   if (focus) {
     // focus(): seek to the tail and take one entry; --since/--until do not apply.
-    const { since: _s, until: _u, ...rest } = q;
+    const rest = withoutTimes(q);
     for await (const e of queryEntries({ ...rest, reverse: true, lines: 1 }, ctx.journalctl)) {
       yield e;
       return;
@@ -139,7 +145,6 @@ export async function runList(ctx: VerbContext): Promise<void> {
 async function printField(ctx: VerbContext, field: string): Promise<void> {
   const o = ctx.options;
   const q: Query = { ...baseQuery(o), outputFields: [field] };
-  const { fetchFullFields } = await import('./journal-query.js');
   let n = 0;
   for await (const entry of selectEntries(ctx, q, o.rowsMax === 1 && o.reverse)) {
     let e = entry;
@@ -147,7 +152,7 @@ async function printField(ctx: VerbContext, field: string): Promise<void> {
       e = (await fetchFullFields(q, e.cursor, [field], ctx.journalctl)) ?? e;
     }
     for (const value of e.fields.get(field) ?? []) {
-      if (value !== null) ctx.stdout.write(Buffer.concat([value, Buffer.from('\n')]));
+      if (value !== null) ctx.stdout.write(Buffer.concat([valueBytes(value), Buffer.from('\n')]));
     }
     if (o.rowsMax !== undefined && ++n >= o.rowsMax) break;
   }

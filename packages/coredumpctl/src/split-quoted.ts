@@ -13,8 +13,8 @@ export function splitQuoted(text: string): string[] | undefined {
       else if (c === '\\' && quote === '"') {
         const next = text[++i];
         if (next === undefined) return undefined;
-        word += next;
-      } else word += c;
+        word = (word ?? '') + next;
+      } else word = (word ?? '') + c;
       continue;
     }
     if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {

@@ -7,19 +7,31 @@ export interface Column {
   right: boolean;
 }
 
+/** Width in code points, as systemd counts a UTF-8 cell when not on a terminal. */
+function codePoints(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0xdc00 || c > 0xdfff) n++; // a low surrogate completes a pair already counted
+  }
+  return n;
+}
+
 export function renderTable(
   columns: readonly Column[],
   rows: readonly (readonly string[])[],
   legend: boolean,
 ): string {
   const all = legend ? [columns.map((c) => c.name.toUpperCase()), ...rows] : rows;
-  const widths = columns.map((_, i) => Math.max(0, ...all.map((r) => [...(r[i] ?? '')].length)));
+  const widths = columns.map((_, i) =>
+    all.reduce((w, r) => Math.max(w, codePoints(r[i] ?? '')), 0),
+  );
   return all
     .map((r) =>
       columns
         .map((c, i) => {
           const cell = r[i] ?? '';
-          const pad = ' '.repeat((widths[i] ?? 0) - [...cell].length);
+          const pad = ' '.repeat((widths[i] ?? 0) - codePoints(cell));
           return c.right ? pad + cell : cell + pad;
         })
         .join(' '),
