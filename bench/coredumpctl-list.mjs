@@ -33,22 +33,37 @@ if (have < N) {
   while ((have = count()) < N && Date.now() < deadline) spawnSync('sleep', ['0.2']);
 }
 
-const time = (cmd, args) => {
-  const runs = [];
-  let rows = 0;
-  for (let i = 0; i < 3; i++) {
-    const t0 = process.hrtime.bigint();
-    const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
-    runs.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    rows = r.stdout.split('\n').filter((l) => l !== '').length;
-  }
-  return { best: Math.min(...runs), rows };
-};
-
+// Runs are interleaved (ours, systemd's, ours, ...) so a busy machine slows both
+// alike; the median is reported, with the fastest run next to it.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const args = ['--no-pager', '--no-legend', 'list', MARK];
-const ours = time(process.execPath, [OURS, ...args]);
-const theirs = time('/usr/bin/coredumpctl', args);
-console.log(`entries with marker: ${have}`);
-console.log(`coredumpctl-ts list:       ${ours.best.toFixed(0)} ms (${ours.rows} rows)`);
-console.log(`systemd coredumpctl list:  ${theirs.best.toFixed(0)} ms (${theirs.rows} rows)`);
-console.log(`ratio: ${(ours.best / theirs.best).toFixed(2)}x`);
+const contestants = [
+  { name: 'coredumpctl-ts list', cmd: process.execPath, args: [OURS, ...args] },
+  { name: 'systemd coredumpctl list', cmd: '/usr/bin/coredumpctl', args },
+];
+// BENCH_BASELINE=<path to another build's main.js>: time it too (before/after).
+if (process.env.BENCH_BASELINE)
+  contestants.push({
+    name: 'baseline list',
+    cmd: process.execPath,
+    args: [process.env.BENCH_BASELINE, ...args],
+  });
+for (const c of contestants) c.runs = [];
+for (let i = 0; i < ROUNDS; i++) {
+  for (const c of contestants) {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(c.cmd, c.args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+    c.runs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    c.rows = r.stdout.split('\n').filter((l) => l !== '').length;
+  }
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+console.log(`entries with marker: ${have}; ${ROUNDS} interleaved rounds`);
+for (const c of contestants) {
+  c.median = median(c.runs);
+  console.log(
+    `${`${c.name}:`.padEnd(27)} median ${c.median.toFixed(0)} ms, best ${Math.min(...c.runs).toFixed(0)} ms (${c.rows} rows)`,
+  );
+}
+const [ours, theirs] = contestants;
+console.log(`ratio (medians): ${(ours.median / theirs.median).toFixed(2)}x`);
