@@ -22,10 +22,31 @@ describe('ERROR_CODES and docs/errors.md', () => {
     },
   );
 
-  it('uses unique exit statuses in 2..125', () => {
-    const statuses = ERROR_CODES.map((r) => r.exitStatus);
+  it('uses unique exit statuses in 2..125 for the pipeline', () => {
+    const statuses = ERROR_CODES.filter((r) => r.tool === 'coredump').map((r) => r.exitStatus);
+    expect(statuses.length).toBeGreaterThan(20);
     expect(new Set(statuses).size).toBe(statuses.length);
     for (const s of statuses) expect(s >= 2 && s <= 125).toBe(true);
+  });
+
+  it("gives every coredumpctl code systemd's exit status 1", () => {
+    const rows = ERROR_CODES.filter((r) => r.tool === 'coredumpctl');
+    expect(rows.map((r) => r.code)).toContain('ERR_NOT_FOUND');
+    for (const r of rows) expect([r.code, r.exitStatus]).toEqual([r.code, 1]);
+  });
+
+  it('keeps each code unique and under its own tool heading in the doc', () => {
+    const codes = ERROR_CODES.map((r) => r.code);
+    expect(new Set(codes).size).toBe(codes.length);
+    const headingOf = new Map<string, string>();
+    let heading = '';
+    for (const line of doc.split('\n')) {
+      if (line.startsWith('## ')) heading = line;
+      const m = /^\| `(ERR_[A-Z_]+)` \| \d+ \|/.exec(line);
+      if (m?.[1] !== undefined) headingOf.set(m[1], heading);
+    }
+    const expected = { coredump: 'crash pipeline', coredumpctl: 'coredumpctl', admin: 'admin' };
+    for (const r of ERROR_CODES) expect(headingOf.get(r.code)).toContain(expected[r.tool]);
   });
 });
 

@@ -4,9 +4,17 @@
  * never by message.
  */
 
-export type ErrorLevel = 'error' | 'warn';
+export type ErrorLevel = 'error' | 'warn' | 'notice';
+
+/**
+ * Who raises the code: `coredump` the crash pipeline (handler, worker and the libraries
+ * they share, also ERR_USAGE for every binary but coredumpctl), `coredumpctl` the
+ * systemd-compatible coredumpctl, `admin` the coredump-ts admin tool.
+ */
+export type ErrorTool = 'coredump' | 'coredumpctl' | 'admin';
 
 export interface ErrorCodeInfo {
+  readonly tool: ErrorTool;
   readonly code: string;
   readonly exitStatus: number;
   readonly level: ErrorLevel;
@@ -15,17 +23,30 @@ export interface ErrorCodeInfo {
 
 // Generic over the code so that ErrorCode below is the union of the literal codes, not
 // `string`: a mistyped or missing code must fail to compile.
-const row = <const C extends string>(
-  code: C,
-  exitStatus: number,
-  level: ErrorLevel,
-  description: string,
-): ErrorCodeInfo & { readonly code: C } => ({ code, exitStatus, level, description });
+const rowOf =
+  <const T extends ErrorTool>(tool: T) =>
+  <const C extends string>(
+    code: C,
+    exitStatus: number,
+    level: ErrorLevel,
+    description: string,
+  ): ErrorCodeInfo & { readonly tool: T; readonly code: C } => ({
+    tool,
+    code,
+    exitStatus,
+    level,
+    description,
+  });
+const row = rowOf('coredump');
+const ctl = rowOf('coredumpctl');
+const admin = rowOf('admin');
 
-/* Exit statuses are grouped by stage in blocks of ten and never renumbered:
- * 2-9 invocation and /proc, 10-19 socket and wire protocol, 20-29 configuration,
- * 30-39 storage, 40-49 journal, 50-59 privileges. 0 is success, 1 is reserved for
- * uncaught failures without a code. */
+/* Pipeline exit statuses are unique, grouped by stage in blocks of ten and never
+ * renumbered: 2-9 invocation and /proc, 10-19 socket and wire protocol, 20-29
+ * configuration, 30-39 storage, 40-49 journal, 50-59 privileges. 0 is success, 1 is
+ * reserved for uncaught failures without a code.
+ * coredumpctl exits as systemd's coredumpctl does: 1 (EXIT_FAILURE) for every failure.
+ * admin uses sysexits.h statuses, shared between codes of the same kind. */
 export const ERROR_CODES = [
   row('ERR_USAGE', 2, 'error', 'Bad command line: unknown option or verb, missing argument.'),
   row('ERR_ARGV', 3, 'error', 'The kernel helper got malformed core_pattern arguments.'),
@@ -66,9 +87,41 @@ export const ERROR_CODES = [
   row('ERR_JOURNAL_EXPORT_PARSE', 43, 'error', 'journalctl -o export output is malformed.'),
   row('ERR_JOURNAL_READ', 44, 'error', 'journalctl could not run or exited non-zero.'),
   row('ERR_PRIVILEGES', 50, 'error', 'Dropping privileges to the target uid/gid failed.'),
+  ctl('ERR_COREDUMPCTL_USAGE', 1, 'error', 'Bad option, verb or combination of options.'),
+  ctl('ERR_NOT_FOUND', 1, 'notice', 'No entry matched ("No coredumps found.", "No match found.").'),
+  ctl('ERR_JOURNAL', 1, 'error', 'journalctl could not run or exited non-zero.'),
+  ctl(
+    'ERR_NO_CORE',
+    1,
+    'error',
+    'The entry has no core, or its file is missing or undecompressable.',
+  ),
+  ctl('ERR_ACCESS', 1, 'error', 'The core file exists but cannot be opened.'),
+  ctl('ERR_OUTPUT', 1, 'error', 'Opening or writing the output failed.'),
+  ctl('ERR_TTY', 1, 'error', 'Refusing to dump a core to a terminal.'),
+  ctl(
+    'ERR_DEBUGGER',
+    1,
+    'error',
+    'The executable cannot be debugged (missing, deleted, relative).',
+  ),
+  admin('ERR_NOT_ROOT', 77, 'error', 'Needs root (euid 0).'),
+  admin('ERR_NOT_BUILT', 69, 'error', 'The handler or worker build is missing.'),
+  admin('ERR_SOCKET_IN_USE', 69, 'error', 'The coredump socket is served already.'),
+  admin('ERR_TOOL_MISSING', 69, 'error', 'A required program is not installed.'),
+  admin('ERR_PATTERN_TOO_LONG', 78, 'error', 'core_pattern would be over 127 bytes.'),
+  admin('ERR_START_FAILED', 70, 'error', 'A helper process did not start.'),
+  admin('ERR_COMMAND_FAILED', 70, 'error', 'A system command failed.'),
+  admin('ERR_DEMO_FAILED', 1, 'error', 'The demo crash was not captured.'),
 ] as const satisfies readonly ErrorCodeInfo[];
 
 export type ErrorCode = (typeof ERROR_CODES)[number]['code'];
+
+/** The codes one tool raises, e.g. `ToolErrorCode<'coredumpctl'>`. */
+export type ToolErrorCode<T extends ErrorTool> = Extract<
+  (typeof ERROR_CODES)[number],
+  { readonly tool: T }
+>['code'];
 
 export const errorCodeInfo = (code: ErrorCode): ErrorCodeInfo => {
   const info = ERROR_CODES.find((r) => r.code === code);

@@ -6,6 +6,8 @@ export {
   type ErrorCode,
   type ErrorCodeInfo,
   type ErrorLevel,
+  type ErrorTool,
+  type ToolErrorCode,
 } from './errors.js';
 export {
   CONTEXT_FIELD_ORDER,
