@@ -64,7 +64,10 @@ export async function runDebug(ctx: VerbContext): Promise<number> {
   const o = ctx.options;
   const debuggerName = o.debugger ?? process.env.SYSTEMD_DEBUGGER ?? 'gdb';
   if (o.field !== undefined)
-    throw new CoredumpctlError('ERR_USAGE', 'Option --field/-F only makes sense with list');
+    throw new CoredumpctlError(
+      'ERR_COREDUMPCTL_USAGE',
+      'Option --field/-F only makes sense with list',
+    );
   const { entry } = await focusEntry(ctx);
   if (!o.quiet) ctx.stdout.write(`${formatInfo(ctx, entry)}\n`);
   const exeField = fieldText(entry, 'COREDUMP_EXE');

@@ -42,7 +42,10 @@ export async function writeCore(core: Readable, fd: number, useStdout: boolean):
 export async function runDump(ctx: VerbContext): Promise<void> {
   const o = ctx.options;
   if (o.field !== undefined)
-    throw new CoredumpctlError('ERR_USAGE', 'Option --field/-F only makes sense with list');
+    throw new CoredumpctlError(
+      'ERR_COREDUMPCTL_USAGE',
+      'Option --field/-F only makes sense with list',
+    );
   const { entry, more } = await focusEntry(ctx);
   let fd = 1;
   if (o.output !== undefined) {

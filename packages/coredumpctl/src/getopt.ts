@@ -15,7 +15,8 @@ export interface ParsedOption {
   value: string | undefined;
 }
 
-const usage = (message: string): CoredumpctlError => new CoredumpctlError('ERR_USAGE', message);
+const usage = (message: string): CoredumpctlError =>
+  new CoredumpctlError('ERR_COREDUMPCTL_USAGE', message);
 
 export function getoptLong(
   argv: readonly string[],

@@ -26,7 +26,7 @@ describe('parseOptions', () => {
     [['frob'], 'Unknown command verb frob.'],
   ] as const)('%j fails with %s', ([args, message]) => {
     expect(() => parseOptions(args, { nowUsec: NOW })).toThrow(
-      expect.objectContaining({ code: 'ERR_USAGE', message }),
+      expect.objectContaining({ code: 'ERR_COREDUMPCTL_USAGE', message }),
     );
   });
 

@@ -61,7 +61,7 @@ const VERBS: Record<string, Verb> = {
 };
 
 const fail = (message: string): never => {
-  throw new CoredumpctlError('ERR_USAGE', message);
+  throw new CoredumpctlError('ERR_COREDUMPCTL_USAGE', message);
 };
 
 function parseRows(text: string): number {
@@ -84,7 +84,7 @@ function timestampArg(text: string, nowUsec: number): number {
   return usec ?? fail(`Failed to parse timestamp '${text}': Invalid argument`);
 }
 
-/** Parse argv (without node and script); throws CoredumpctlError('ERR_USAGE'). */
+/** Parse argv (without node and script); throws CoredumpctlError('ERR_COREDUMPCTL_USAGE'). */
 export function parseOptions(
   argv: readonly string[],
   { nowUsec = Date.now() * 1000, cwd = process.cwd(), prog = 'coredumpctl' } = {},

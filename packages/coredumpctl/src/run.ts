@@ -21,7 +21,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     if (options.verb === 'json-help') return (stdout.write('pretty\nshort\noff\n'), 0);
     if (options.image !== undefined) {
       throw new CoredumpctlError(
-        'ERR_USAGE',
+        'ERR_COREDUMPCTL_USAGE',
         '--image= is not supported by coredumpctl-ts; mount the image and use --root=.',
       );
     }
@@ -53,7 +53,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CoredumpctlError) {
       if (!error.silent) stderr.write(`${error.message}\n`);
-      return 1;
+      return error.exitStatus;
     }
     stderr.write(
       `Unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

@@ -175,7 +175,7 @@ export function parseTimestampOrThrow(text: string, nowUsec?: number): number {
   const usec = parseTimestamp(text, nowUsec);
   if (usec === undefined) {
     throw new CoredumpctlError(
-      'ERR_USAGE',
+      'ERR_COREDUMPCTL_USAGE',
       `Failed to parse timestamp '${text}': Invalid argument`,
     );
   }
