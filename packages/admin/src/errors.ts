@@ -1,28 +1,35 @@
-// Error codes of the admin tool. Matched by code, never by message; each code
-// has one exit status (sysexits.h where one fits).
-export const ADMIN_ERRORS = {
-  ERR_USAGE: { exitStatus: 2, description: 'bad command line (same status as docs/errors.md)' },
-  ERR_NOT_ROOT: { exitStatus: 77, description: 'needs root (euid 0)' },
-  ERR_NOT_BUILT: { exitStatus: 69, description: 'handler or worker build missing' },
-  ERR_SOCKET_IN_USE: { exitStatus: 69, description: 'the coredump socket is served already' },
-  ERR_TOOL_MISSING: { exitStatus: 69, description: 'a required program is not installed' },
-  ERR_PATTERN_TOO_LONG: { exitStatus: 78, description: 'core_pattern over 127 bytes' },
-  ERR_START_FAILED: { exitStatus: 70, description: 'a helper process did not start' },
-  ERR_COMMAND_FAILED: { exitStatus: 70, description: 'a system command failed' },
-  ERR_DEMO_FAILED: { exitStatus: 1, description: 'the demo crash was not captured' },
-} as const;
+// The admin tool's failures: CoredumpError with a code from the one table in
+// @coredump-ts/protocol (docs/errors.md, "coredump-ts admin"), plus the shared
+// ERR_USAGE. Statuses are sysexits.h ones; main() prints the message once.
+import {
+  CoredumpError,
+  ERROR_CODES,
+  type ErrorCodeInfo,
+  type ToolErrorCode,
+} from '@coredump-ts/protocol';
 
-export type AdminErrorCode = keyof typeof ADMIN_ERRORS;
+export type AdminErrorCode = ToolErrorCode<'admin'> | 'ERR_USAGE';
 
-export class AdminError extends Error {
-  readonly code: AdminErrorCode;
+const isAdminCode = (r: ErrorCodeInfo): boolean => r.tool === 'admin' || r.code === 'ERR_USAGE';
+
+/** The admin rows of the table: code -> exit status and description. */
+export const ADMIN_ERRORS = Object.fromEntries(
+  ERROR_CODES.filter(isAdminCode).map((r) => [
+    r.code,
+    { exitStatus: r.exitStatus, description: r.description },
+  ]),
+) as Readonly<Record<AdminErrorCode, { exitStatus: number; description: string }>>;
+
+export class AdminError extends CoredumpError {
+  declare readonly code: AdminErrorCode;
+  // Not useless: it narrows the accepted codes to the admin rows of the table.
+  // eslint-disable-next-line @typescript-eslint/no-useless-constructor
   constructor(code: AdminErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'AdminError';
-    this.code = code;
+    super(code, message, options);
   }
 }
 
+/** The exit status for what main() caught: the table's, or 1 for an error without a code. */
 export function exitStatusOf(error: unknown): number {
-  return error instanceof AdminError ? ADMIN_ERRORS[error.code].exitStatus : 1;
+  return error instanceof CoredumpError ? error.exitStatus : 1;
 }
