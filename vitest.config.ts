@@ -1,18 +1,19 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string): string =>
-  fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const src = (pkg: string, file = 'index'): string =>
+  fileURLToPath(new URL(`./packages/${pkg}/src/${file}.ts`, import.meta.url));
 
 // Tests import sibling packages from source; the binaries that the kernel and
-// socket activation start are the built ones in packages/*/dist.
-const alias = {
-  '@coredump-ts/unix': src('unix'),
-  '@coredump-ts/protocol': src('protocol'),
-  '@coredump-ts/config': src('config'),
-  '@coredump-ts/journal': src('journal'),
-  '@coredump-ts/worker': src('worker'),
-};
+// socket activation start are the built ones in packages/*/dist. Exact matches,
+// so that a subpath entry such as @coredump-ts/journal/read gets its own file.
+const alias = [
+  ...['unix', 'protocol', 'config', 'journal', 'worker'].map((pkg) => ({
+    find: new RegExp(`^@coredump-ts/${pkg}$`),
+    replacement: src(pkg),
+  })),
+  { find: /^@coredump-ts\/journal\/read$/, replacement: src('journal', 'read') },
+];
 
 export default defineConfig({
   resolve: { alias },
