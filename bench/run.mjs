@@ -286,11 +286,12 @@ async function runBurst(method, limit, n) {
   );
   for (const f of result.files) rmSync(f, { force: true });
   delete result.files;
-  // The kernel logs "Pid N(comm) over core_pipe_limit" for each dump it skips.
+  // The kernel logs each dump it skips: "Pid N(comm) over core_pipe_limit" (older),
+  // "coredump: N(comm): over core_pipe_limit, skipping core dump" (6.x).
   const kmsg = execFileSync('dmesg', { encoding: 'utf8', maxBuffer: 1 << 26 });
-  result.overLimit = [...kmsg.matchAll(/Pid (\d+)\([^)]*\) over core_pipe_limit/g)].filter((x) =>
-    pids.has(Number(x[1])),
-  ).length;
+  result.overLimit = [
+    ...kmsg.matchAll(/(?:Pid |coredump: )(\d+)\([^)]*\):? over core_pipe_limit/g),
+  ].filter((x) => pids.has(Number(x[1]))).length;
   return result;
 }
 
@@ -518,7 +519,8 @@ for (const b of bursts) {
   targets.push([
     `burst ${b.method}`,
     `${b.n} x 1 MiB, core_pipe_limit=${b.limit}`,
-    `${b.recorded}/${b.n} recorded, last at ${fmtMs(b.lastMs)}; kernel skipped ${b.overLimit}`,
+    `${b.recorded}/${b.n} recorded, last at ${fmtMs(b.lastMs)}; ${b.handlers} helpers started, ` +
+      `${b.overLimit} 'over core_pipe_limit' kmsg lines (rate-limited)`,
     `${b.n}/${b.n}`,
     b.method === 'ours' ? verdict(b.recorded, b.recorded === b.n) : '(reference)',
   ]);
