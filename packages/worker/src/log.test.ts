@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { createLogger, formatRecord, priorityOf } from './log.js';
+import { createLogger, formatLine, formatRecord, priorityOf } from './log.js';
 
 describe('log', () => {
   it.for([
@@ -36,5 +36,30 @@ describe('log', () => {
       closeSync(fd);
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+  it.for([
+    [{}, 'info', '<4>w\n<6>i\n'],
+    [{ SYSTEMD_LOG_LEVEL: 'debug' }, 'debug', '<4>w\n<6>i\n<7>d\n'],
+    [{ COREDUMP_TS_LOG_LEVEL: 'warn' }, 'warn', '<4>w\n'],
+    [{ COREDUMP_TS_LOG_LEVEL: 'silent' }, 'silent', ''],
+    [{ COREDUMP_TS_LOG_LEVEL: 'nonsense' }, 'info', '<4>w\n<6>i\n'],
+  ] as const)('env %j -> level %s', ([env, level, text]) => {
+    const dir = mkdtempSync(join(tmpdir(), 'worker-log-'));
+    const fd = openSync(join(dir, 'err'), 'w');
+    try {
+      const log = createLogger(env, fd);
+      expect(log.level).toBe(level);
+      log.warn('w');
+      log.info('i');
+      log.debug('d');
+      log.trace('t');
+      expect(readFileSync(join(dir, 'err'), 'utf8')).toBe(text);
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('keeps a message on one line', () => {
+    expect(formatLine(50, 'a\nb', 'boom')).toBe('<3>a b: boom\n');
   });
 });
