@@ -10,7 +10,14 @@ import {
   signalName,
   type JournalField,
 } from '@coredump-ts/protocol';
-import { close, isSysError, pidfdOpen, pidfdPid, setDumpable } from '@coredump-ts/unix';
+import {
+  close,
+  isSysError,
+  pidfdOpen,
+  pidfdPid,
+  setDumpable,
+  setPipeSize,
+} from '@coredump-ts/unix';
 import { parseKernelArgv, type KernelArgs } from './argv.js';
 import { buildHelperFields, type PidfdInfo } from './context.js';
 import type { KmsgLogger } from './kmsg.js';
@@ -78,6 +85,22 @@ const verifyPidfd = (pidfd: PidfdInfo | undefined, pid: number): void => {
   }
 };
 
+/**
+ * Enlarge the core pipe first thing, past fs.pipe-max-size where CAP_SYS_RESOURCE
+ * allows: the kernel keeps dumping into it while this helper and the worker start,
+ * instead of blocking on a full 64 KiB pipe (docs/performance.md).
+ */
+const enlargeCorePipe = (fd: number): void => {
+  for (const size of [64 << 20, 16 << 20, 4 << 20, 1 << 20]) {
+    try {
+      setPipeSize(fd, size);
+      return;
+    } catch {
+      // not a pipe, or too big for our privileges or memory: try smaller
+    }
+  }
+};
+
 const inContainer = (env: NodeJS.ProcessEnv): boolean =>
   env['container'] !== undefined && env['container'] !== '';
 
@@ -91,6 +114,7 @@ export const runKernelHelper = async (
   } catch (error) {
     log.log('warning', `Failed to disable dumping of the helper, ignoring: ${errorText(error)}`);
   }
+  enlargeCorePipe(opts.coreFd);
   let pidfd: PidfdInfo | undefined;
   try {
     const { args, warnings } = parseKernelArgv(argv);

@@ -105,7 +105,7 @@ export async function capture(
   if (!keepOnDisk) {
     const keepBytes = config.storage === 'journal' ? config.journalSizeMax : 0;
     try {
-      const got = await captureToMemfd(coreFd, { maxBytes, keepBytes, onProgress });
+      const got = captureToMemfd(coreFd, { maxBytes, keepBytes, onProgress });
       cap.written = true;
       cap.truncated = got.limit.truncated;
       cap.coreBytes = got.limit.bytes;
@@ -141,7 +141,7 @@ export async function capture(
   });
   let file;
   try {
-    file = await captureToFile(coreFd, {
+    file = captureToFile(coreFd, {
       dir: paths.storageDir,
       fileName,
       compress: config.compress,

@@ -1,10 +1,10 @@
-// Stream stages between the core pipe and the storage sink: the byte limit
-// (which flags truncation and remembers the core's first bytes for the ACL
-// decision) and the zstd compressor.
+// The stages between the core pipe and the storage sink: the byte limit (which
+// flags truncation and remembers the core's first bytes for the ACL decision)
+// and the zstd compressor. Both are synchronous: the worker drains one pipe
+// into one file and has nothing else to do meanwhile (store.ts drives them).
 import { availableParallelism } from 'node:os';
-import type { Transform } from 'node:stream';
 
-import { CompressStream } from 'zstd-napi';
+import zstd from 'zstd-napi/binding.js';
 
 import { ELF_HEADER_PEEK_BYTES } from './access.js';
 
@@ -24,57 +24,81 @@ export const newLimitState = (): LimitState => ({
 });
 
 /**
- * A pipeline stage passing at most maxBytes (Infinity = all) and stopping the
- * read there, like systemd's copy_bytes(max_size). onProgress sees the running
- * byte count after each chunk.
+ * Pass chunk through a limit of maxBytes (Infinity = all), like systemd's
+ * copy_bytes(max_size): returns the part within the limit (a view, never a
+ * copy) and updates state. Once state.truncated is set the caller stops reading.
  */
-export function limitBytes(
-  maxBytes: number,
-  state: LimitState,
-  onProgress?: (bytes: number) => void,
-): (source: AsyncIterable<Buffer>) => AsyncGenerator<Buffer> {
-  return async function* limit(source) {
-    if (maxBytes <= 0) {
-      state.truncated = true;
-      return;
-    }
-    for await (const chunk of source) {
-      const room = maxBytes - state.bytes;
-      const out = chunk.length > room ? chunk.subarray(0, room) : chunk;
-      if (state.head.length < ELF_HEADER_PEEK_BYTES) {
-        state.head = Buffer.concat([
-          state.head,
-          out.subarray(0, ELF_HEADER_PEEK_BYTES - state.head.length),
-        ]);
-      }
-      state.bytes += out.length;
-      onProgress?.(state.bytes);
-      yield out;
-      if (state.bytes >= maxBytes) {
-        state.truncated = true;
-        return;
-      }
-    }
-  };
+export function takeWithinLimit(maxBytes: number, state: LimitState, chunk: Buffer): Buffer {
+  if (state.bytes >= maxBytes) {
+    state.truncated = true;
+    return chunk.subarray(0, 0);
+  }
+  const room = maxBytes - state.bytes;
+  const out = chunk.length > room ? chunk.subarray(0, room) : chunk;
+  if (state.head.length < ELF_HEADER_PEEK_BYTES) {
+    state.head = Buffer.concat([
+      state.head,
+      out.subarray(0, ELF_HEADER_PEEK_BYTES - state.head.length),
+    ]);
+  }
+  state.bytes += out.length;
+  if (state.bytes >= maxBytes) state.truncated = true;
+  return out;
 }
 
 export const ZSTD_LEVEL = 3;
 /**
  * zstd's multithreaded job size. Its default at level 3 is several MiB per job, and
- * each worker thread holds its input and output buffers: the worker's peak RSS then
- * grows with the core (npm run bench: 137 MiB at 512 MiB touched, 197 MiB random).
- * 1 MiB jobs (zstd's minimum is 512 KiB) kept it under 102 MiB and cut the 512 MiB
- * random-fill crash-to-entry time from ~3 s to ~2 s on two cores (docs/performance.md).
+ * each worker thread holds its input and output buffers, so the worker's RSS grows
+ * with it; 1 MiB (zstd's minimum is 512 KiB) keeps it flat (docs/performance.md).
  */
 export const ZSTD_JOB_SIZE_BYTES = 1024 * 1024;
+/** zstd threads (capped by the cores): 2 drained 512 MiB of zeros ~25% faster than 1 (docs/performance.md). */
+export const ZSTD_WORKERS = 2;
+/** One fixed output buffer; zstd hands back at most this much per call. */
+const OUT_BUFFER_BYTES = 1024 * 1024;
 
-/** zstd level 3 with a checksum, one frame, compressed on zstd's own threads. */
-export function createCompressor(): Transform {
-  const nbWorkers = Math.max(1, Math.min(4, availableParallelism()));
-  return new CompressStream({
-    compressionLevel: ZSTD_LEVEL,
-    checksumFlag: true,
-    nbWorkers,
-    jobSize: ZSTD_JOB_SIZE_BYTES,
-  });
+/** Receives each piece of compressed output; the buffer is reused after it returns. */
+export type WriteOutput = (bytes: Buffer) => void;
+
+export interface Compressor {
+  /** Compress all of src (zstd may keep some of it buffered until end). */
+  push(src: Buffer, write: WriteOutput): void;
+  /** End the frame and flush everything. */
+  end(write: WriteOutput): void;
+}
+
+/**
+ * zstd level 3 with a checksum, one frame, through the low-level streaming API
+ * (ZSTD_compressStream2) with one fixed output buffer. With nbWorkers >= 1 the
+ * compression runs on zstd's own threads: push() hands the input over and
+ * returns, so the caller reads the next chunk while the last one compresses.
+ */
+export function createCompressor(
+  nbWorkers = Math.max(1, Math.min(ZSTD_WORKERS, availableParallelism())),
+): Compressor {
+  const cctx = new zstd.CCtx();
+  cctx.setParameter(zstd.CParameter.compressionLevel, ZSTD_LEVEL);
+  cctx.setParameter(zstd.CParameter.checksumFlag, 1);
+  cctx.setParameter(zstd.CParameter.nbWorkers, nbWorkers);
+  cctx.setParameter(zstd.CParameter.jobSize, ZSTD_JOB_SIZE_BYTES);
+  const out = Buffer.allocUnsafe(OUT_BUFFER_BYTES);
+  return {
+    push(src, write) {
+      let rest = src;
+      while (rest.length > 0) {
+        const [, produced, consumed] = cctx.compressStream2(out, rest, zstd.EndDirective.continue);
+        if (produced > 0) write(out.subarray(0, produced));
+        rest = rest.subarray(consumed);
+      }
+    },
+    end(write) {
+      const empty = out.subarray(0, 0);
+      for (;;) {
+        const [remaining, produced] = cctx.compressStream2(out, empty, zstd.EndDirective.end);
+        if (produced > 0) write(out.subarray(0, produced));
+        if (remaining === 0) return;
+      }
+    },
+  };
 }

@@ -2,6 +2,11 @@
 // directory that has no name until it is complete (O_TMPFILE, or a `.#core…`
 // temp where the filesystem lacks it), so a crash or a full disk never leaves
 // a partial core at a final name. The uncompressed core never touches disk.
+//
+// The drain is synchronous, into one reused buffer: the worker has nothing
+// else to do while the core streams, and the async stream pipeline it replaced
+// allocated a buffer per chunk and ran 1.7-2.6x the `dd` floor
+// (docs/performance.md). zstd compresses on its own thread meanwhile.
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -11,32 +16,33 @@ import {
   linkSync,
   mkdirSync,
   openSync,
-  read,
+  readSync,
   unlinkSync,
-  write,
+  writeSync,
 } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import { promisify } from 'node:util';
 
 import { CoredumpError } from '@coredump-ts/protocol';
-import { linkTmpfile, openTmpfile, setPipeSize } from '@coredump-ts/unix';
+import { linkTmpfile, openTmpfile, setNonBlocking, setPipeSize } from '@coredump-ts/unix';
 
-import { createCompressor, limitBytes, newLimitState, type LimitState } from './compress.js';
-
-const readAsync = promisify(read);
-const writeAsync = promisify(write);
+import { createCompressor, newLimitState, takeWithinLimit, type LimitState } from './compress.js';
 
 export const CORE_FILE_MODE = 0o640;
-const READ_CHUNK_BYTES = 1024 * 1024;
-const PIPE_SIZES = [16 * 1024 * 1024, 4 * 1024 * 1024, 1024 * 1024];
+/** The one read buffer (1 MiB: see "What was tried" in docs/performance.md). */
+export const READ_BUFFER_BYTES = 1024 * 1024;
+/**
+ * Pipe buffer sizes to ask for, largest first. Above fs.pipe-max-size (1 MiB by
+ * default) only with CAP_SYS_RESOURCE, which the root worker and handler have:
+ * the kernel then dumps ahead while the worker starts and compresses.
+ */
+const PIPE_SIZES = [64 * 1024 * 1024, 16 * 1024 * 1024, 4 * 1024 * 1024, 1024 * 1024];
 
-/** Ask for a bigger pipe buffer: fewer wakeups while the kernel writes the core. */
+/** Ask for a bigger pipe buffer; returns the size granted, undefined if none was. */
 export function enlargePipe(fd: number): number | undefined {
   for (const size of PIPE_SIZES) {
     try {
       return setPipeSize(fd, size);
     } catch {
-      // not a pipe, or above fs.pipe-max-size without CAP_SYS_RESOURCE: try smaller
+      // not a pipe, above fs.pipe-max-size without CAP_SYS_RESOURCE, or no memory: smaller
     }
   }
   return undefined;
@@ -47,46 +53,56 @@ const isNoSpace = (e: unknown): boolean => {
   return code === 'ENOSPC' || code === 'EDQUOT';
 };
 
-/** Read the core fd to EOF; forward-only, works for pipes, sockets and files. */
-export async function* readCore(fd: number): AsyncGenerator<Buffer> {
-  for (;;) {
-    const buf = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+/**
+ * Read the core fd to EOF or to maxBytes, whichever comes first, through one
+ * reused buffer; each piece within the limit goes to sink before the next read
+ * (so sink must not keep it). Forward-only: pipes, sockets and files. Stops at
+ * the limit without reading further (no look-ahead). onProgress sees the
+ * running byte count after each piece.
+ */
+export function drainCore(
+  fd: number,
+  maxBytes: number,
+  sink: (piece: Buffer) => void,
+  onProgress?: (bytes: number) => void,
+): LimitState {
+  const state = newLimitState();
+  if (maxBytes <= 0) {
+    state.truncated = true;
+    return state;
+  }
+  try {
+    setNonBlocking(fd, false); // a sender may have passed an O_NONBLOCK pipe
+  } catch {
+    // not something fcntl can change; a read will say if it matters
+  }
+  const buf = Buffer.allocUnsafe(Math.min(READ_BUFFER_BYTES, maxBytes));
+  while (!state.truncated) {
     let n: number;
     try {
-      ({ bytesRead: n } = await readAsync(fd, buf, 0, buf.length, null));
+      n = readSync(fd, buf, 0, Math.min(buf.length, maxBytes - state.bytes), null);
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EINTR') continue;
       throw new CoredumpError('ERR_CORE_READ', 'Failed to read the core', { cause: error });
     }
-    if (n === 0) return;
-    yield buf.subarray(0, n);
+    if (n === 0) break;
+    sink(takeWithinLimit(maxBytes, state, buf.subarray(0, n)));
+    onProgress?.(state.bytes);
   }
+  return state;
 }
 
-async function writeAll(fd: number, chunk: Buffer): Promise<void> {
+/** write(2) all of bytes to fd, mapping ENOSPC/EDQUOT to ERR_STORAGE_FULL. */
+function writeCore(fd: number, bytes: Buffer): void {
   let off = 0;
-  while (off < chunk.length) {
-    const { bytesWritten } = await writeAsync(fd, chunk, off, chunk.length - off, null);
-    off += bytesWritten;
-  }
-}
-
-/** Final pipeline stage: write everything to fd. Returns the byte count via the counter. */
-function fdSink(fd: number, counter: { bytes: number }) {
-  return async (source: AsyncIterable<Buffer>): Promise<void> => {
-    for await (const chunk of source) {
-      try {
-        await writeAll(fd, chunk);
-      } catch (error) {
-        if (isNoSpace(error)) {
-          throw new CoredumpError('ERR_STORAGE_FULL', 'No space left for the core', {
-            cause: error,
-          });
-        }
-        throw new CoredumpError('ERR_STORAGE_IO', 'Failed to write the core', { cause: error });
-      }
-      counter.bytes += chunk.length;
+  try {
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+  } catch (error) {
+    if (isNoSpace(error)) {
+      throw new CoredumpError('ERR_STORAGE_FULL', 'No space left for the core', { cause: error });
     }
-  };
+    throw new CoredumpError('ERR_STORAGE_IO', 'Failed to write the core', { cause: error });
+  }
 }
 
 export interface TempFile {
@@ -130,31 +146,41 @@ export interface CapturedFile extends TempFile {
   readonly storedBytes: number;
 }
 
-/** Stream the core into an unnamed file in dir. On failure nothing is left behind. */
-export async function captureToFile(coreFd: number, opts: CaptureOptions): Promise<CapturedFile> {
+/** Drain the core into an unnamed file in dir. On failure nothing is left behind. */
+export function captureToFile(coreFd: number, opts: CaptureOptions): CapturedFile {
   try {
     mkdirSync(opts.dir, { recursive: true, mode: 0o755 }); // like StateDirectory=
   } catch (error) {
     throw new CoredumpError('ERR_STORAGE_IO', `Failed to create ${opts.dir}`, { cause: error });
   }
   const temp = openTemp(opts.dir, opts.fileName);
-  const limit = newLimitState();
-  const counter = { bytes: 0 };
+  let storedBytes = 0;
+  const write = (bytes: Buffer): void => {
+    writeCore(temp.fd, bytes);
+    storedBytes += bytes.length;
+  };
+  let limit: LimitState;
   try {
-    const source = readCore(coreFd);
-    const limited = limitBytes(opts.maxBytes, limit, opts.onProgress);
-    const sink = fdSink(temp.fd, counter);
     if (opts.compress) {
-      await pipeline(source, limited, createCompressor(), sink);
+      const zstd = createCompressor();
+      limit = drainCore(
+        coreFd,
+        opts.maxBytes,
+        (piece) => {
+          zstd.push(piece, write);
+        },
+        opts.onProgress,
+      );
+      zstd.end(write);
     } else {
-      await pipeline(source, limited, sink);
+      limit = drainCore(coreFd, opts.maxBytes, write, opts.onProgress);
     }
   } catch (error) {
     discardTemp(temp);
     if (error instanceof CoredumpError) throw error;
     throw new CoredumpError('ERR_COMPRESS', 'Failed to compress the core', { cause: error });
   }
-  return { ...temp, limit, storedBytes: counter.bytes };
+  return { ...temp, limit, storedBytes };
 }
 
 /** fchmod 0640; errors are ignored as systemd does (the file is created 0640 anyway). */
