@@ -57,7 +57,7 @@ interface SpecialCrash {
   readonly installed: string;
   readonly kmsg: string;
   readonly storage: string;
-  /** The handler's cgroup path, as /proc/<pid>/cgroup showed it before the crash. */
+  /** The crasher's /proc/<pid>/cgroup, read after the move and before the crash. */
   readonly procCgroup: string;
 }
 
