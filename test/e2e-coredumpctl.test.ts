@@ -1,0 +1,86 @@
+// End to end: systemd's own coredumpctl (/usr/bin/coredumpctl, v252) lists,
+// shows and dumps a crash our handler and worker recorded, and the core it
+// dumps is byte for byte what the stock zstd tool decompresses from our file.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  crashProgram,
+  ensureTestUser,
+  expectEntry,
+  expectStoredFile,
+  sha256File,
+  startPipeline,
+  zstdSha256,
+  type Pipeline,
+} from './support/e2e.js';
+import { isElfCore } from './support/elf.js';
+import { ensureJournald, type JournaldHandle } from './support/journald.js';
+
+const execFileAsync = promisify(execFile);
+const SYSTEMD_COREDUMPCTL = '/usr/bin/coredumpctl';
+
+let journald: JournaldHandle;
+let p: Pipeline;
+let out: string;
+let crash: { pid: number; path: string; uid: number };
+
+beforeAll(async () => {
+  journald = await ensureJournald();
+  const uid = ensureTestUser();
+  p = await startPipeline();
+  out = mkdtempSync(join(tmpdir(), 'cdts-e2e-dump-'));
+  const { exit, entry } = await crashProgram(p, 'segv', [], { uid });
+  expectEntry(entry, { pid: exit.pid, comm: 'segv', uid, signalName: 'SIGSEGV', signal: 11 });
+  const path = await expectStoredFile(entry, p, { pid: exit.pid, comm: 'segv', uid, acl: true });
+  crash = { pid: exit.pid, path, uid };
+}, 600_000);
+afterAll(async () => {
+  rmSync(out, { recursive: true, force: true });
+  await p.close();
+  await journald.stop();
+});
+
+const ctl = async (args: readonly string[]): Promise<string> =>
+  (
+    await execFileAsync(SYSTEMD_COREDUMPCTL, ['--no-pager', ...args], {
+      maxBuffer: 64 << 20,
+    })
+  ).stdout;
+
+describe.skipIf(!existsSync(SYSTEMD_COREDUMPCTL))("systemd's coredumpctl reads our crashes", () => {
+  it('list shows the crash with its file present', async () => {
+    const text = await ctl(['list', '--no-legend', `COREDUMP_PID=${String(crash.pid)}`]);
+    const rows = text.trim().split('\n');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.split(/\s+/).slice(-7)).toEqual([
+      String(crash.pid),
+      String(crash.uid),
+      String(crash.uid),
+      'SIGSEGV',
+      'present',
+      expect.stringMatching(/\/segv$/) as unknown as string,
+      expect.stringMatching(/^[0-9.]+[BKMG]$/) as unknown as string, // SIZE
+    ]);
+  });
+
+  it('info shows the pid, signal and our file as storage', async () => {
+    const text = await ctl(['info', `COREDUMP_PID=${String(crash.pid)}`]);
+    expect(text).toMatch(new RegExp(`^\\s+PID: ${String(crash.pid)} \\(segv\\)$`, 'm'));
+    expect(text).toMatch(/^\s+Signal: 11 \(SEGV\)$/m);
+    expect(text).toContain(`Storage: ${crash.path} (present)`);
+    expect(text).toMatch(/^\s+Message: Process [0-9]+ \(segv\) of user [0-9]+ dumped core\.$/m);
+  });
+
+  it('dump gives exactly the core the kernel produced (sha256 of zstd -d of our file)', async () => {
+    const dumped = join(out, 'core');
+    await ctl(['dump', '-o', dumped, `COREDUMP_PID=${String(crash.pid)}`]);
+    expect(isElfCore(readFileSync(dumped).subarray(0, 64))).toBe(true);
+    expect(sha256File(dumped)).toBe(await zstdSha256(crash.path));
+  });
+});
