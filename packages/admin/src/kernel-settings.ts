@@ -3,6 +3,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+export const PROC_SYS = '/proc/sys';
+
 export const SYSCTL_KEYS = {
   corePattern: 'kernel.core_pattern',
   corePipeLimit: 'kernel.core_pipe_limit',
@@ -17,7 +19,7 @@ export function sysctlPath(procSys: string, key: keyof KernelSettings): string {
   return join(procSys, ...SYSCTL_KEYS[key].split('.'));
 }
 
-export function readKernelSettings(procSys: string): KernelSettings {
+export function readKernelSettings(procSys = PROC_SYS): KernelSettings {
   const read = (key: keyof KernelSettings): string =>
     readFileSync(sysctlPath(procSys, key), 'utf8').replace(/\n$/, '');
   return {
@@ -72,7 +74,7 @@ export class KernelSettingsGuard {
     this.restore();
   };
 
-  constructor(procSys = '/proc/sys') {
+  constructor(procSys = PROC_SYS) {
     this.#procSys = procSys;
   }
 
