@@ -53,8 +53,12 @@ export const ZSTD_LEVEL = 3;
  * with it; 1 MiB (zstd's minimum is 512 KiB) keeps it flat (docs/performance.md).
  */
 export const ZSTD_JOB_SIZE_BYTES = 1024 * 1024;
-/** zstd threads (capped by the cores): 2 drained 512 MiB of zeros ~25% faster than 1 (docs/performance.md). */
-export const ZSTD_WORKERS = 2;
+/**
+ * zstd threads. One already overlaps reading and compressing; two drained 512 MiB of
+ * zeros a little faster but raised the peak RSS of a random core by ~5 MiB, past 1.2x
+ * that of a 1 MiB crash (docs/performance.md).
+ */
+export const ZSTD_WORKERS = 1;
 /** One fixed output buffer; zstd hands back at most this much per call. */
 const OUT_BUFFER_BYTES = 1024 * 1024;
 
