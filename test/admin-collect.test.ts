@@ -85,7 +85,7 @@ describe('coredump-ts collect', () => {
           expect(output()).toContain('collecting;');
           expect(readKernelSettings()).toEqual({
             corePattern: `|${process.execPath} ${join(dir, 'handler.js')} %P %u %g %s %t %c %h %d %F %I`,
-            corePipeLimit: '16',
+            corePipeLimit: '64',
             suidDumpable: '2',
           });
           expect(listening(socket)).toBe(true);

@@ -48,7 +48,8 @@ export const BOOT_ID = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8')
   .replaceAll('-', '');
 
 /** What units/sysctl.d/50-coredump.conf sets, besides core_pattern. */
-export const PRODUCT_SYSCTLS = { corePipeLimit: '16', suidDumpable: '2' } as const;
+// As units/sysctl.d/50-coredump.conf ships them (docs/adr/0003-core-pipe-limit-64.md).
+export const PRODUCT_SYSCTLS = { corePipeLimit: '64', suidDumpable: '2' } as const;
 
 export interface Pipeline {
   readonly root: string;

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AdminError } from './errors.js';
 import { type Host, requireRoot } from './host.js';
 import { type KernelSettings, KernelSettingsGuard } from './kernel-settings.js';
-import { CORE_PATTERN_MAX, corePatternFor } from './layout.js';
+import { CORE_PATTERN_MAX, CORE_PIPE_LIMIT, corePatternFor } from './layout.js';
 import { isListeningIn } from './proc-net-unix.js';
 
 export interface CollectorPaths {
@@ -129,7 +129,11 @@ export class Collector {
     process.on('exit', this.#killOnExit);
     if (!existsSync(this.paths.journalSocket)) await this.#startJournald();
     await this.#startActivator();
-    this.guard.apply({ corePattern: pattern, corePipeLimit: '16', suidDumpable: '2' });
+    this.guard.apply({
+      corePattern: pattern,
+      corePipeLimit: String(CORE_PIPE_LIMIT),
+      suidDumpable: '2',
+    });
   }
 
   async #startJournald(): Promise<void> {

@@ -14,7 +14,7 @@ import { AdminError } from './errors.js';
 import { type Host, type RunResult } from './host.js';
 import { install } from './install.js';
 import { readKernelSettings } from './kernel-settings.js';
-import { defaultAppDir } from './layout.js';
+import { CORE_PIPE_LIMIT, defaultAppDir } from './layout.js';
 import { uninstall } from './uninstall.js';
 
 /** A temp dir standing in for /proc/sys. */
@@ -125,7 +125,7 @@ describe('install/uninstall with the kernel settings (temp /proc/sys)', () => {
     install(host({ applyKernel: true }));
     expect(readKernelSettings(procSys)).toEqual({
       corePattern: '|/usr/bin/node /usr/lib/coredump-ts/handler.js %P %u %g %s %t %c %h %d %F %I',
-      corePipeLimit: '16',
+      corePipeLimit: String(CORE_PIPE_LIMIT),
       suidDumpable: '2',
     });
     expect(readFileSync(at('var/lib/coredump-ts/previous-sysctl.conf'), 'utf8')).toContain(

@@ -36,7 +36,12 @@ export function writeKernelSettings(
 ): (keyof KernelSettings)[] {
   const current = readKernelSettings(procSys);
   const changed: (keyof KernelSettings)[] = [];
-  for (const key of KEYS) {
+  // The kernel warns ("Unsafe core_pattern used with fs.suid_dumpable=2")
+  // whenever suid_dumpable is 2 while core_pattern is neither a pipe nor an
+  // absolute path. So raise suid_dumpable to 2 after the pattern, and lower it
+  // before the pattern goes back to something like "core".
+  const order = settings.suidDumpable === '2' ? KEYS : [...KEYS].reverse();
+  for (const key of order) {
     const value = settings[key];
     if (value === undefined || value === current[key]) continue;
     writeFileSync(sysctlPath(procSys, key), `${value}\n`);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  CORE_PIPE_LIMIT,
   CORE_PATTERN_MAX,
   INSTALL_FILES,
   corePatternFor,
@@ -21,7 +22,7 @@ describe('shipped files', () => {
     const s = parseSysctl(shipped('units/sysctl.d/50-coredump.conf'));
     expect(s).toEqual({
       corePattern: '|/usr/bin/node /usr/lib/coredump-ts/handler.js %P %u %g %s %t %c %h %d %F %I',
-      corePipeLimit: '16',
+      corePipeLimit: String(CORE_PIPE_LIMIT),
       suidDumpable: '2',
     });
     expect(Buffer.byteLength(s.corePattern ?? '')).toBeLessThanOrEqual(CORE_PATTERN_MAX);
@@ -66,8 +67,8 @@ describe('shipped files', () => {
       'ListenSequentialPacket=/run/systemd/coredump',
       'SocketMode=0600',
       'Accept=yes',
-      'MaxConnections=16',
-      'MaxConnectionsPerSource=8',
+      `MaxConnections=${CORE_PIPE_LIMIT}`,
+      `MaxConnectionsPerSource=${CORE_PIPE_LIMIT}`,
       'DefaultDependencies=no',
     ]) {
       expect(unit).toContain(line);

@@ -9,6 +9,8 @@ export const STATE_FILE = '/var/lib/coredump-ts/previous-sysctl.conf';
 export const DEFAULT_NODE = '/usr/bin/node';
 export const CORE_PATTERN_ARGS = '%P %u %g %s %t %c %h %d %F %I';
 export const CORE_PATTERN_MAX = 127; // the kernel keeps 128 bytes with the NUL
+/** kernel.core_pipe_limit and the socket's MaxConnections= (docs/adr/0003-core-pipe-limit-64.md). */
+export const CORE_PIPE_LIMIT = 64;
 
 /** The checkout this file was built in: packages/admin/dist/layout.js -> ../../.. */
 export function defaultAppDir(): string {
