@@ -17,7 +17,9 @@ import {
   F_SEAL_SEAL,
   F_SEAL_SHRINK,
   F_SEAL_WRITE,
+  CORE_PIPE_SIZES_BYTES,
   close,
+  enlargePipe,
   getDumpable,
   getPipeSize,
   getSeals,
@@ -97,6 +99,12 @@ describe('memfd', () => {
   });
 });
 
+const CAP_SYS_RESOURCE = 24;
+const hasCapability = (cap: number): boolean => {
+  const line = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  return line?.[1] !== undefined && ((BigInt(`0x${line[1]}`) >> BigInt(cap)) & 1n) === 1n;
+};
+
 describe('pipe size', () => {
   it('grows a pipe and reports the granted size', () => {
     const [r, w] = track(pipe());
@@ -106,6 +114,32 @@ describe('pipe size', () => {
     expect(granted).toBe(1024 * 1024);
     expect(getPipeSize(r)).toBe(granted);
     expect(setPipeSize(w, 5000)).toBe(8192); // rounded up to a power-of-two page count
+  });
+
+  it('enlargePipe takes the largest size allowed, never more than 16 MiB', () => {
+    const [r] = track(pipe());
+    const granted = enlargePipe(r);
+    // With CAP_SYS_RESOURCE (the kernel's helper has it; a root shell in a
+    // sandbox may not) the largest size goes through; without it
+    // fs.pipe-max-size (1 MiB by default) stops it at the smallest.
+    const expected = hasCapability(CAP_SYS_RESOURCE) ? CORE_PIPE_SIZES_BYTES[0] : 1024 * 1024;
+    expect(granted).toBe(expected);
+    expect(getPipeSize(r)).toBe(granted);
+    expect(Math.max(...CORE_PIPE_SIZES_BYTES)).toBe(16 * 1024 * 1024);
+    expect(enlargePipe(r, [2 ** 40, 128 * 1024])).toBe(128 * 1024); // 1 TiB is refused: the next one
+  });
+
+  it('enlargePipe gives up quietly on something that is not a pipe', () => {
+    expect(enlargePipe(track(memfdCreate('not-a-pipe')))).toBeUndefined();
+  });
+
+  it('refuses sizes and fds that do not fit a C int instead of wrapping them', () => {
+    const [r] = track(pipe());
+    // 2^40 used to wrap to 0, and the kernel then shrank the pipe to one page.
+    expect(() => setPipeSize(r, 2 ** 40)).toThrow(RangeError);
+    expect(() => setPipeSize(r, 1.5)).toThrow(RangeError);
+    expect(() => setPipeSize(2 ** 32 + r, 65536)).toThrow(RangeError);
+    expect(getPipeSize(r)).toBe(65536);
   });
 
   it('is EBADF on a non-pipe', () => {

@@ -3,6 +3,7 @@
 #include "napi-util.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,14 +90,37 @@ static bool expect_type(napi_env env, napi_value v, napi_valuetype want, const c
   return true;
 }
 
-bool cu_get_int32(napi_env env, napi_value v, const char *what, int32_t *out) {
+/* napi_get_value_int32/int64 wrap or saturate out-of-range numbers and drop
+ * fractions, so an fd of 2^32 + 3 would quietly become fd 3. Every integer
+ * argument is read as a double and must be a whole number in range. */
+static bool get_integer(napi_env env, napi_value v, const char *what, double lo, double hi,
+                        double *out) {
   if (!expect_type(env, v, napi_number, what, "number")) return false;
-  return napi_get_value_int32(env, v, out) == napi_ok;
+  double d = 0;
+  if (napi_get_value_double(env, v, &d) != napi_ok) return false;
+  if (!(d >= lo && d <= hi) || d != (double)(int64_t)d) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "%s must be a whole number from %.0f to %.0f", what, lo, hi);
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", msg);
+    return false;
+  }
+  *out = d;
+  return true;
+}
+
+bool cu_get_int32(napi_env env, napi_value v, const char *what, int32_t *out) {
+  double d = 0;
+  if (!get_integer(env, v, what, (double)INT32_MIN, (double)INT32_MAX, &d)) return false;
+  *out = (int32_t)d;
+  return true;
 }
 
 bool cu_get_int64(napi_env env, napi_value v, const char *what, int64_t *out) {
-  if (!expect_type(env, v, napi_number, what, "number")) return false;
-  return napi_get_value_int64(env, v, out) == napi_ok;
+  /* Whole numbers a double holds exactly: +-(2^53 - 1). */
+  double d = 0;
+  if (!get_integer(env, v, what, -9007199254740991.0, 9007199254740991.0, &d)) return false;
+  *out = (int64_t)d;
+  return true;
 }
 
 bool cu_get_bool(napi_env env, napi_value v, const char *what, bool *out) {
