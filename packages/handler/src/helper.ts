@@ -16,7 +16,7 @@ import {
   pidfdOpen,
   pidfdPid,
   setDumpable,
-  setPipeSize,
+  enlargePipe,
 } from '@coredump-ts/unix';
 import { parseKernelArgv, type KernelArgs } from './argv.js';
 import { buildHelperFields, type PidfdInfo } from './context.js';
@@ -90,17 +90,6 @@ const verifyPidfd = (pidfd: PidfdInfo | undefined, pid: number): void => {
  * allows: the kernel keeps dumping into it while this helper and the worker start,
  * instead of blocking on a full 64 KiB pipe (docs/performance.md).
  */
-const enlargeCorePipe = (fd: number): void => {
-  for (const size of [64 << 20, 16 << 20, 4 << 20, 1 << 20]) {
-    try {
-      setPipeSize(fd, size);
-      return;
-    } catch {
-      // not a pipe, or too big for our privileges or memory: try smaller
-    }
-  }
-};
-
 const inContainer = (env: NodeJS.ProcessEnv): boolean =>
   env['container'] !== undefined && env['container'] !== '';
 
@@ -114,7 +103,7 @@ export const runKernelHelper = async (
   } catch (error) {
     log.log('warning', `Failed to disable dumping of the helper, ignoring: ${errorText(error)}`);
   }
-  enlargeCorePipe(opts.coreFd);
+  enlargePipe(opts.coreFd);
   let pidfd: PidfdInfo | undefined;
   try {
     const { args, warnings } = parseKernelArgv(argv);

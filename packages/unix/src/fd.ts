@@ -26,6 +26,31 @@ export function setPipeSize(fd: number, bytes: number): number {
   return addon.setPipeSize(fd, bytes);
 }
 
+/**
+ * The core pipe's buffer, as large as allowed up to 16 MiB: the kernel then keeps
+ * dumping while the handler and worker start, instead of blocking on 64 KiB.
+ * Above fs.pipe-max-size (1 MiB by default) only with CAP_SYS_RESOURCE, which the
+ * root handler and worker have. 16 MiB, not more: pages are used only as they
+ * fill, but up to kernel.core_pipe_limit (64) crashes can be in flight at once,
+ * so this bounds the kernel memory a crash storm can pin to 1 GiB.
+ */
+export const CORE_PIPE_SIZES_BYTES = [16 << 20, 4 << 20, 1 << 20] as const;
+
+/** Ask for a bigger pipe buffer; returns the size granted, undefined if none was. */
+export function enlargePipe(
+  fd: number,
+  sizes: readonly number[] = CORE_PIPE_SIZES_BYTES,
+): number | undefined {
+  for (const size of sizes) {
+    try {
+      return setPipeSize(fd, size);
+    } catch {
+      // not a pipe, over the limit for our privileges, or no memory: try smaller
+    }
+  }
+  return undefined;
+}
+
 export function getPipeSize(fd: number): number {
   return addon.getPipeSize(fd);
 }

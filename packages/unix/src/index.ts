@@ -38,5 +38,7 @@ export {
   setCloexec,
   setDumpable,
   setPipeSize,
+  enlargePipe,
+  CORE_PIPE_SIZES_BYTES,
 } from './fd.js';
 export { SD_LISTEN_FDS_START, listenFds } from './activation.js';

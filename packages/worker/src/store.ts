@@ -22,32 +22,13 @@ import {
 } from 'node:fs';
 
 import { CoredumpError } from '@coredump-ts/protocol';
-import { linkTmpfile, openTmpfile, setNonBlocking, setPipeSize } from '@coredump-ts/unix';
+import { linkTmpfile, openTmpfile, setNonBlocking } from '@coredump-ts/unix';
 
 import { createCompressor, newLimitState, takeWithinLimit, type LimitState } from './compress.js';
 
 export const CORE_FILE_MODE = 0o640;
 /** The one read buffer (1 MiB: see "What was tried" in docs/performance.md). */
 export const READ_BUFFER_BYTES = 1024 * 1024;
-/**
- * Pipe buffer sizes to ask for, largest first. Above fs.pipe-max-size (1 MiB by
- * default) only with CAP_SYS_RESOURCE, which the root worker and handler have:
- * the kernel then dumps ahead while the worker starts and compresses.
- */
-const PIPE_SIZES = [64 * 1024 * 1024, 16 * 1024 * 1024, 4 * 1024 * 1024, 1024 * 1024];
-
-/** Ask for a bigger pipe buffer; returns the size granted, undefined if none was. */
-export function enlargePipe(fd: number): number | undefined {
-  for (const size of PIPE_SIZES) {
-    try {
-      return setPipeSize(fd, size);
-    } catch {
-      // not a pipe, above fs.pipe-max-size without CAP_SYS_RESOURCE, or no memory: smaller
-    }
-  }
-  return undefined;
-}
-
 const isNoSpace = (e: unknown): boolean => {
   const code = (e as NodeJS.ErrnoException).code;
   return code === 'ENOSPC' || code === 'EDQUOT';

@@ -4,7 +4,7 @@
 // The orchestrator: the only place besides main that logs.
 import type { CoredumpConfig } from '@coredump-ts/config';
 import { CoredumpError, isCoredumpError, type CrashContext } from '@coredump-ts/protocol';
-import { punchHole } from '@coredump-ts/unix';
+import { enlargePipe, punchHole } from '@coredump-ts/unix';
 
 import { capture, errnoText, type Capture } from './capture.js';
 import { buildEntryFields, buildMessage, sendCoredumpEntry } from './journal-entry.js';
@@ -12,7 +12,6 @@ import type { Log } from './log.js';
 import { createNotifier, type Notifier } from './notify.js';
 import type { Paths } from './paths.js';
 import { chooseDropTarget, dropTo, readCoredumpUser } from './privileges.js';
-import { enlargePipe } from './store.js';
 import { closeQuietly } from './receive.js';
 import { vacuumCores } from './vacuum.js';
 
