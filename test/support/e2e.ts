@@ -72,8 +72,19 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
+export interface PipelineOptions {
+  /**
+   * More environment for the worker and the handler (its in-process path), e.g.
+   * COREDUMP_TS_JOURNAL_SOCKET for a journald of the test's own.
+   */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
 /** A temp tree, the handler wrapper, and the socket-activated worker listening. */
-export async function startPipeline(prefix = 'cdts-e2e-'): Promise<Pipeline> {
+export async function startPipeline(
+  prefix = 'cdts-e2e-',
+  { env: extraEnv = {} }: PipelineOptions = {},
+): Promise<Pipeline> {
   const worker = requireBuiltWorker();
   const root = mkdtempSync(join(tmpdir(), prefix));
   // The worker drops to the crashing user before it journals; let it traverse.
@@ -85,6 +96,7 @@ export async function startPipeline(prefix = 'cdts-e2e-'): Promise<Pipeline> {
   mkdirSync(dropInDir, { recursive: true });
   const socketPath = join(root, 'sock');
   const env = {
+    ...extraEnv,
     COREDUMP_TS_STORAGE: storage,
     COREDUMP_TS_CONFIG_ROOT: configRoot,
   };
