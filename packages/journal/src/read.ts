@@ -4,3 +4,14 @@
 export type { JournalEntry } from './entry.js';
 export { DATA_SIZE_MAX, ExportParser, parseExport, parseExportStream } from './export-parser.js';
 export { journalctlArgs, readJournal, type ReadJournalOptions } from './read-journal.js';
+export {
+  directoryJournalFiles,
+  entryCursor,
+  entryFields,
+  JournalFile,
+  JournalFileError,
+  localJournalFiles,
+  queryFiles,
+  type EntryHead,
+  type FileQuery,
+} from './journal-file/index.js';
