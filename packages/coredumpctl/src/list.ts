@@ -4,6 +4,7 @@ import type { VerbContext } from './context.js';
 import { fieldText, valueBytes, type CoredumpEntry } from './entry.js';
 import { CoredumpctlError } from './errors.js';
 import { formatBytes } from './format.js';
+import { readListEntries } from './journal-files.js';
 import {
   baseQuery,
   fetchFullFields,
@@ -119,7 +120,9 @@ export async function runList(ctx: VerbContext): Promise<void> {
   const q: Query = { ...baseQuery(o), outputFields: LIST_FIELDS };
   const focus = o.rowsMax === 1 && o.reverse;
   const rows: Cell[][] = [];
-  for await (const entry of selectEntries(ctx, q, focus)) {
+  // The journal files read directly when they can be; else journalctl, as before.
+  const entries = readListEntries(o, LIST_FIELDS, focus) ?? selectEntries(ctx, q, focus);
+  for await (const entry of entries) {
     const row = buildRow(entry, o.root);
     if ('warning' in row) {
       ctx.log(row.warning);

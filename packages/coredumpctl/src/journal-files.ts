@@ -1,0 +1,77 @@
+// The fast path of `list`: read the journal files directly instead of running
+// `journalctl -o json`. Only for what it reproduces exactly (the local
+// journal, -D of a flat directory, --file; matches; -S/-U; -r; -1); anything
+// else, any file it cannot open and any reader error returns undefined and
+// the caller runs journalctl as before. COREDUMP= is never loaded: like
+// journalctl's JSON output, a value of 4096 payload bytes or more is null.
+import {
+  directoryJournalFiles,
+  entryFields,
+  JournalFile,
+  localJournalFiles,
+  queryFiles,
+  type FileQuery,
+} from '@coredump-ts/journal/read';
+import type { CoredumpEntry } from './entry.js';
+import { buildMatches } from './matches.js';
+import type { Options } from './options.js';
+
+/** journalctl -o json prints null for a `NAME=value` payload this long or longer. */
+const JSON_NULL_AT_BYTES = 4096;
+/** Never decompressed by the fast path (the core itself). */
+const OMITTED_FIELD = 'COREDUMP';
+
+function journalPaths(o: Options): string[] | undefined {
+  if (o.root !== undefined || o.all) return undefined;
+  if (o.files !== undefined) return new Set(o.files).size === o.files.length ? o.files : undefined;
+  if (o.directory !== undefined) return directoryJournalFiles(o.directory);
+  return localJournalFiles();
+}
+
+/**
+ * The entries `list` shows, read from the files; undefined when journalctl
+ * must answer instead (unsupported options, unreadable files, reader errors,
+ * no entries at all, or COREDUMP_TS_JOURNALCTL set).
+ */
+export function readListEntries(
+  o: Options,
+  fieldNames: readonly string[],
+  focus: boolean,
+  env: NodeJS.ProcessEnv = process.env,
+): CoredumpEntry[] | undefined {
+  if (env.COREDUMP_TS_JOURNALCTL !== undefined || env.COREDUMP_TS_JOURNAL_FILES === '0')
+    return undefined;
+  const files: JournalFile[] = [];
+  try {
+    const paths = journalPaths(o);
+    if (paths === undefined || paths.length === 0) return undefined;
+    for (const p of paths) files.push(JournalFile.open(p));
+    const q: FileQuery = { matches: buildMatches(o.matches), reverse: focus || o.reverse };
+    if (!focus && o.sinceUsec !== undefined) q.sinceUsec = o.sinceUsec;
+    if (!focus && o.untilUsec !== undefined) q.untilUsec = o.untilUsec;
+    const wanted = new Set(fieldNames);
+    const omittedByFile = new Map<JournalFile, Set<number>>();
+    const entries: CoredumpEntry[] = [];
+    for (const head of queryFiles(files, q)) {
+      const file = head.file;
+      const fields = entryFields(head, {
+        wanted: (name) => wanted.has(name),
+        nullAtBytes: JSON_NULL_AT_BYTES,
+        omitted: (offset) => {
+          let set = omittedByFile.get(file);
+          if (set === undefined)
+            omittedByFile.set(file, (set = file.fieldDataOffsets(OMITTED_FIELD)));
+          return set.has(offset) ? OMITTED_FIELD : undefined;
+        },
+      });
+      entries.push({ fields, realtimeUsec: head.realtimeUsec, cursor: undefined });
+      if (focus) break;
+    }
+    return entries.length === 0 ? undefined : entries;
+  } catch {
+    // Whatever the reader could not do, journalctl does: same output, only slower.
+    return undefined;
+  } finally {
+    for (const f of files) f.close();
+  }
+}
