@@ -81,6 +81,7 @@ export class JournalFile {
   private readonly entryArrayOffset: number;
   private readonly dataHashTable: { offset: number; buckets: number };
   private readonly fieldHashTable: { offset: number; buckets: number };
+  /** Entry item size: le32 offset (compact) or le64 offset + le64 hash. */
   private readonly itemBytes: number;
   private readonly dataCache = new Map<number, DataItem>();
 
@@ -178,9 +179,11 @@ export class JournalFile {
       if (!b.locate(next, o.size)) break;
       const body = b.buf;
       const base = b.pos;
-      const slots = Math.floor((o.size - ENTRY_ARRAY.items) / this.itemBytes);
+      // Entry array items are le32 in compact files, le64 otherwise (no hash, unlike entry items).
+      const itemBytes = this.compact ? 4 : 8;
+      const slots = Math.floor((o.size - ENTRY_ARRAY.items) / itemBytes);
       for (let i = 0; i < slots && left > 0; i++, left--) {
-        const at = base + ENTRY_ARRAY.items + i * this.itemBytes;
+        const at = base + ENTRY_ARRAY.items + i * itemBytes;
         const entry = this.compact ? body.readUInt32LE(at) : u64(body, at);
         if (entry === 0) return out;
         out.push(entry);

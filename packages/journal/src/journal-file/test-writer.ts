@@ -1,0 +1,141 @@
+// Test helper (not exported): writes a tiny journal file by the documented
+// layout, so unit tests can build compact and regular files, cut them short
+// and flip flags. Entries hold DATA objects found through a one-bucket-per-
+// hash data table keyed by the file ID, as journald lays them out.
+import { siphash24 } from './siphash.js';
+
+export interface TestEntry {
+  seqnum: number;
+  realtimeUsec: number;
+  monotonicUsec: number;
+  fields: string[];
+}
+
+export interface TestFileOptions {
+  compact?: boolean;
+  keyed?: boolean;
+  seqnumId?: number;
+  bootId?: number;
+}
+
+const align8 = (n: number): number => (n + 7) & ~7;
+
+export function buildJournalFile(
+  entries: readonly TestEntry[],
+  opts: TestFileOptions = {},
+): Buffer {
+  const compact = opts.compact ?? true;
+  const keyed = opts.keyed ?? true;
+  const itemBytes = compact ? 4 : 16;
+  const fileId = Buffer.alloc(16, 0x11);
+  const chunks: Buffer[] = [];
+  let end = 272;
+  const put = (b: Buffer): number => {
+    const at = end;
+    chunks.push(b, Buffer.alloc(align8(b.length) - b.length));
+    end += align8(b.length);
+    return at;
+  };
+  const objHeader = (b: Buffer, type: number): void => {
+    b[0] = type;
+    b.writeBigUInt64LE(BigInt(b.length), 8);
+  };
+  const buckets = 7;
+  const table = Buffer.alloc(16 + buckets * 16);
+  objHeader(table, 4);
+  const tableAt = put(table);
+  const fieldTable = Buffer.alloc(16 + 16);
+  objHeader(fieldTable, 5);
+  const fieldTableAt = put(fieldTable);
+
+  const dataAt = new Map<string, number>();
+  const dataEntries = new Map<string, number[]>();
+  const pending: { entry: TestEntry; items: number[] }[] = [];
+  for (const entry of entries) {
+    const items: number[] = [];
+    for (const f of entry.fields) {
+      let at = dataAt.get(f);
+      if (at === undefined) {
+        const payload = Buffer.from(f);
+        const start = compact ? 72 : 64;
+        const d = Buffer.alloc(start + payload.length);
+        objHeader(d, 1);
+        const hash = siphash24(payload, fileId);
+        d.writeBigUInt64LE(hash, 16);
+        payload.copy(d, start);
+        at = put(d);
+        dataAt.set(f, at);
+        dataEntries.set(f, []);
+        // chain into the bucket (prepend: head offset, next_hash_offset)
+        const slot = 16 + Number(hash % BigInt(buckets)) * 16;
+        const head = table.readBigUInt64LE(slot);
+        d.writeBigUInt64LE(head, 24);
+        table.writeBigUInt64LE(BigInt(at), slot);
+      }
+      items.push(at);
+    }
+    pending.push({ entry, items });
+  }
+  const entryOffsets: number[] = [];
+  for (const { entry, items } of pending) {
+    const e = Buffer.alloc(64 + items.length * itemBytes);
+    objHeader(e, 3);
+    e.writeBigUInt64LE(BigInt(entry.seqnum), 16);
+    e.writeBigUInt64LE(BigInt(entry.realtimeUsec), 24);
+    e.writeBigUInt64LE(BigInt(entry.monotonicUsec), 32);
+    e.fill(opts.bootId ?? 0xbb, 40, 56);
+    e.writeBigUInt64LE(BigInt(entry.seqnum * 7919), 56);
+    items.forEach((at, i) => {
+      if (compact) e.writeUInt32LE(at, 64 + i * 4);
+      else e.writeBigUInt64LE(BigInt(at), 64 + i * 16);
+    });
+    const at = put(e);
+    entryOffsets.push(at);
+    entry.fields.forEach((f) => dataEntries.get(f)?.push(at));
+  }
+  const array = (offsets: readonly number[], slots: number): Buffer => {
+    const a = Buffer.alloc(24 + slots * (compact ? 4 : 8));
+    objHeader(a, 6);
+    offsets.forEach((o, i) => {
+      if (compact) a.writeUInt32LE(o, 24 + i * 4);
+      else a.writeBigUInt64LE(BigInt(o), 24 + i * 8);
+    });
+    return a;
+  };
+  // the file's own entry array (one object, with a spare slot)
+  const mainArray = put(array(entryOffsets, entryOffsets.length + 1));
+  // each DATA object: first entry inline, the rest in one array
+  const objects = Buffer.concat(chunks);
+  const patch = (fileAt: number, write: (b: Buffer, at: number) => void): void => {
+    write(objects, fileAt - 272);
+  };
+  const extra: Buffer[] = [];
+  let tail = end;
+  for (const [f, offsets] of dataEntries) {
+    const d = dataAt.get(f) ?? 0;
+    const [first, ...rest] = offsets;
+    patch(d, (b, at) => {
+      b.writeBigUInt64LE(BigInt(first ?? 0), at + 40);
+      b.writeBigUInt64LE(BigInt(offsets.length), at + 56);
+    });
+    if (rest.length > 0) {
+      const a = array(rest, rest.length);
+      patch(d, (b, at) => b.writeBigUInt64LE(BigInt(tail), at + 48));
+      extra.push(a, Buffer.alloc(align8(a.length) - a.length));
+      tail += align8(a.length);
+    }
+  }
+  const header = Buffer.alloc(272);
+  header.write('LPKSHHRH', 0, 'latin1');
+  header.writeUInt32LE((keyed ? 4 : 0) | (compact ? 16 : 0), 12);
+  fileId.copy(header, 24);
+  header.fill(opts.seqnumId ?? 0x5e, 72, 88);
+  header.writeBigUInt64LE(272n, 88);
+  header.writeBigUInt64LE(BigInt(tableAt + 16), 104);
+  header.writeBigUInt64LE(BigInt(buckets * 16), 112);
+  header.writeBigUInt64LE(BigInt(fieldTableAt + 16), 120);
+  header.writeBigUInt64LE(16n, 128);
+  header.writeBigUInt64LE(BigInt(entryOffsets.length), 152);
+  header.writeBigUInt64LE(BigInt(mainArray), 176);
+  return Buffer.concat([header, objects, ...extra]);
+}
