@@ -37,9 +37,17 @@ if (have < N) {
 // alike; the median is reported, with the fastest run next to it.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const args = ['--no-pager', '--no-legend', 'list', MARK];
+// coredumpctl-ts reads the journal files itself; COREDUMP_TS_JOURNAL_FILES=0
+// makes it run `journalctl -o json` as before (the fallback path), timed too.
 const contestants = [
   { name: 'coredumpctl-ts list', cmd: process.execPath, args: [OURS, ...args] },
   { name: 'systemd coredumpctl list', cmd: '/usr/bin/coredumpctl', args },
+  {
+    name: 'coredumpctl-ts via journalctl',
+    cmd: process.execPath,
+    args: [OURS, ...args],
+    env: { ...process.env, COREDUMP_TS_JOURNAL_FILES: '0' },
+  },
 ];
 // BENCH_BASELINE=<path to another build's main.js>: time it too (before/after).
 if (process.env.BENCH_BASELINE)
@@ -52,7 +60,7 @@ for (const c of contestants) c.runs = [];
 for (let i = 0; i < ROUNDS; i++) {
   for (const c of contestants) {
     const t0 = process.hrtime.bigint();
-    const r = spawnSync(c.cmd, c.args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+    const r = spawnSync(c.cmd, c.args, { encoding: 'utf8', maxBuffer: 1 << 28, env: c.env });
     c.runs.push(Number(process.hrtime.bigint() - t0) / 1e6);
     c.rows = r.stdout.split('\n').filter((l) => l !== '').length;
   }
@@ -62,7 +70,7 @@ console.log(`entries with marker: ${have}; ${ROUNDS} interleaved rounds`);
 for (const c of contestants) {
   c.median = median(c.runs);
   console.log(
-    `${`${c.name}:`.padEnd(27)} median ${c.median.toFixed(0)} ms, best ${Math.min(...c.runs).toFixed(0)} ms (${c.rows} rows)`,
+    `${`${c.name}:`.padEnd(31)} median ${c.median.toFixed(0)} ms, best ${Math.min(...c.runs).toFixed(0)} ms (${c.rows} rows)`,
   );
 }
 const [ours, theirs] = contestants;

@@ -11,8 +11,9 @@ import {
   localJournalFiles,
   queryFiles,
   type FileQuery,
+  type ReadDataOptions,
 } from '@coredump-ts/journal/read';
-import type { CoredumpEntry } from './entry.js';
+import type { CoredumpEntry, FieldValue } from './entry.js';
 import { buildMatches } from './matches.js';
 import type { Options } from './options.js';
 
@@ -50,20 +51,37 @@ export function readListEntries(
     if (!focus && o.sinceUsec !== undefined) q.sinceUsec = o.sinceUsec;
     if (!focus && o.untilUsec !== undefined) q.untilUsec = o.untilUsec;
     const wanted = new Set(fieldNames);
-    const omittedByFile = new Map<JournalFile, Set<number>>();
+    // One options object per file: the reader's caches hold for one set of options.
+    const optionsByFile = new Map<JournalFile, ReadDataOptions>();
+    const optionsFor = (file: JournalFile): ReadDataOptions => {
+      let opts = optionsByFile.get(file);
+      if (opts === undefined) {
+        let omitted: Set<number> | undefined;
+        opts = {
+          wanted,
+          nullAtBytes: JSON_NULL_AT_BYTES,
+          omitted: (offset) => {
+            omitted ??= file.fieldDataOffsets(OMITTED_FIELD);
+            return omitted.has(offset) ? OMITTED_FIELD : undefined;
+          },
+        };
+        optionsByFile.set(file, opts);
+      }
+      return opts;
+    };
     const entries: CoredumpEntry[] = [];
+    // Values become text once per DATA object (shared ones, like COREDUMP_UID=0, are one Buffer).
+    const texts = new Map<Buffer, string>();
+    const text = (v: Buffer | null): string | null => {
+      if (v === null) return null;
+      let t = texts.get(v);
+      if (t === undefined) texts.set(v, (t = v.toString('utf8')));
+      return t;
+    };
     for (const head of queryFiles(files, q)) {
-      const file = head.file;
-      const fields = entryFields(head, {
-        wanted: (name) => wanted.has(name),
-        nullAtBytes: JSON_NULL_AT_BYTES,
-        omitted: (offset) => {
-          let set = omittedByFile.get(file);
-          if (set === undefined)
-            omittedByFile.set(file, (set = file.fieldDataOffsets(OMITTED_FIELD)));
-          return set.has(offset) ? OMITTED_FIELD : undefined;
-        },
-      });
+      const raw = entryFields(head, optionsFor(head.file));
+      const fields = new Map<string, FieldValue[]>();
+      for (const [name, values] of raw) fields.set(name, values.map(text));
       entries.push({ fields, realtimeUsec: head.realtimeUsec, cursor: undefined });
       if (focus) break;
     }

@@ -14,4 +14,5 @@ export {
   queryFiles,
   type EntryHead,
   type FileQuery,
+  type ReadDataOptions,
 } from './journal-file/index.js';

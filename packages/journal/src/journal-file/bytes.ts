@@ -1,23 +1,36 @@
-// Positional reads of a journal file through a small chunk cache: the files
-// are up to 128 MiB and a query touches a few MiB of them, so nothing reads
-// the whole file and nothing is mapped.
+// Positional reads of a journal file through a small LRU of fixed-size
+// chunks: the files are up to 128 MiB and a query walks a few MiB of them
+// mostly forward, so nothing reads the whole file, nothing is mapped, and the
+// chunk buffers are reused instead of becoming garbage. A view (locate(),
+// view()) is valid until the next read: callers copy what they keep.
 import { readSync } from 'node:fs';
 
 const CHUNK_BYTES = 128 * 1024;
+const CHUNKS_MAX = 32;
+
+interface Chunk {
+  buf: Buffer;
+  /** bytes read (less than CHUNK_BYTES only at the end of the file) */
+  length: number;
+}
 
 export class FileBytes {
   readonly sizeBytes: number;
   private readonly fd: number;
-  private readonly chunks = new Map<number, Buffer>();
+  /** index -> chunk, least recently used first */
+  private readonly chunks = new Map<number, Chunk>();
+  /** the chunk used last (most reads hit it: no LRU bookkeeping then) */
+  private lastIndex = -1;
+  private last: Chunk | undefined;
+
+  /** Set by locate(): the buffer and position holding the bytes asked for. */
+  buf: Buffer = Buffer.alloc(0);
+  pos = 0;
 
   constructor(fd: number, sizeBytes: number) {
     this.fd = fd;
     this.sizeBytes = sizeBytes;
   }
-
-  /** Set by locate(): the buffer and position holding the bytes asked for. */
-  buf: Buffer = Buffer.alloc(0);
-  pos = 0;
 
   /**
    * Make `length` bytes at `offset` readable as `this.buf[this.pos...]`
@@ -34,7 +47,7 @@ export class FileBytes {
     ) {
       const chunk = this.chunk(index);
       if (offset - start + length > chunk.length) return false;
-      this.buf = chunk;
+      this.buf = chunk.buf;
       this.pos = offset - start;
       return true;
     }
@@ -53,7 +66,7 @@ export class FileBytes {
     if (offset + length <= start + CHUNK_BYTES) {
       const chunk = this.chunk(index);
       if (offset - start + length > chunk.length) return undefined;
-      return chunk.subarray(offset - start, offset - start + length);
+      return chunk.buf.subarray(offset - start, offset - start + length);
     }
     const out = Buffer.allocUnsafe(length);
     let done = 0;
@@ -65,20 +78,37 @@ export class FileBytes {
     return out;
   }
 
-  private chunk(index: number): Buffer {
+  private chunk(index: number): Chunk {
+    if (index === this.lastIndex && this.last !== undefined) return this.last;
     let chunk = this.chunks.get(index);
-    if (chunk !== undefined) return chunk;
+    if (chunk !== undefined) {
+      this.lastIndex = index;
+      this.last = chunk;
+      // most recently used goes last
+      this.chunks.delete(index);
+      this.chunks.set(index, chunk);
+      return chunk;
+    }
+    if (this.chunks.size >= CHUNKS_MAX) {
+      const oldest = this.chunks.entries().next();
+      if (oldest.done !== true) {
+        this.chunks.delete(oldest.value[0]);
+        chunk = oldest.value[1];
+      }
+    }
+    chunk ??= { buf: Buffer.allocUnsafeSlow(CHUNK_BYTES), length: 0 };
     const start = index * CHUNK_BYTES;
     const want = Math.min(CHUNK_BYTES, this.sizeBytes - start);
-    chunk = Buffer.allocUnsafe(want);
     let done = 0;
     while (done < want) {
-      const n = readSync(this.fd, chunk, done, want - done, start + done);
+      const n = readSync(this.fd, chunk.buf, done, want - done, start + done);
       if (n === 0) break;
       done += n;
     }
-    chunk = chunk.subarray(0, done);
+    chunk.length = done;
     this.chunks.set(index, chunk);
+    this.lastIndex = index;
+    this.last = chunk;
     return chunk;
   }
 }

@@ -9,7 +9,7 @@ export function entryFields(
   const fields = new Map<string, (Buffer | null)[]>();
   for (const offset of head.file.entryItems(head.offset)) {
     const item: DataItem = head.file.readData(offset, opts);
-    if (opts.wanted !== undefined && !opts.wanted(item.name)) continue;
+    if (opts.wanted !== undefined && !opts.wanted.has(item.name)) continue;
     const values = fields.get(item.name);
     if (values === undefined) fields.set(item.name, [item.value]);
     else values.push(item.value);

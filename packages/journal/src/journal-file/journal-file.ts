@@ -84,6 +84,12 @@ export class JournalFile {
   /** Entry item size: le32 offset (compact) or le64 offset + le64 hash. */
   private readonly itemBytes: number;
   private readonly dataCache = new Map<number, DataItem>();
+  /**
+   * One bit per 8-byte slot: DATA objects of fields not wanted. Most objects
+   * an entry points to are such; a bitset keeps them out of the Map (and the GC).
+   */
+  private unwantedBits: Uint8Array | undefined;
+  private cachedFor: ReadDataOptions = {};
 
   private constructor(path: string, fd: number, bytes: FileBytes, header: Buffer) {
     this.path = path;
@@ -238,6 +244,17 @@ export class JournalFile {
    * decompressing); values of `nullAtBytes` or more payload bytes are null.
    */
   readData(offset: number, opts: ReadDataOptions = {}): DataItem {
+    if (
+      opts.wanted !== this.cachedFor.wanted ||
+      opts.omitted !== this.cachedFor.omitted ||
+      opts.nullAtBytes !== this.cachedFor.nullAtBytes
+    ) {
+      // The caches hold answers for one set of options.
+      this.dataCache.clear();
+      this.unwantedBits = undefined;
+      this.cachedFor = opts;
+    }
+    if (this.isUnwanted(offset)) return UNWANTED;
     const cached = this.dataCache.get(offset);
     if (cached !== undefined) return cached;
     const start = this.dataPayloadStart();
@@ -254,13 +271,27 @@ export class JournalFile {
       const found = b.buf.indexOf(0x3d, b.pos);
       const eq = found < 0 || found >= end ? -1 : found - b.pos;
       if (eq <= 0) throw this.corrupt(`DATA object at ${offset} without '='`);
-      const name = b.buf.toString('latin1', b.pos, b.pos + eq);
-      const load =
-        (opts.nullAtBytes === undefined || storedBytes < opts.nullAtBytes) &&
-        opts.wanted?.(name) !== false;
+      let name: string | undefined;
+      if (opts.wanted === undefined) name = b.buf.toString('latin1', b.pos, b.pos + eq);
+      else {
+        // Compared as bytes: most DATA objects are not wanted, and their names never become strings.
+        for (const [text, bytes] of wantedNames(opts.wanted)[eq] ?? []) {
+          let i = 0;
+          while (i < eq && b.buf[b.pos + i] === bytes[i]) i++;
+          if (i === eq) {
+            name = text;
+            break;
+          }
+        }
+        if (name === undefined) {
+          this.markUnwanted(offset);
+          return UNWANTED;
+        }
+      }
+      const load = opts.nullAtBytes === undefined || storedBytes < opts.nullAtBytes;
       item = {
         name,
-        value: load ? this.view(offset + start + eq + 1, storedBytes - eq - 1) : null,
+        value: load ? this.value(offset + start + eq + 1, storedBytes - eq - 1) : null,
         payloadBytes: storedBytes,
       };
     } else {
@@ -276,8 +307,13 @@ export class JournalFile {
         const eq = payload.indexOf(0x3d);
         if (eq <= 0) throw this.corrupt(`DATA object at ${offset} without '='`);
         const tooBig = opts.nullAtBytes !== undefined && payload.length >= opts.nullAtBytes;
+        const name = payload.toString('latin1', 0, eq);
+        if (opts.wanted !== undefined && !opts.wanted.has(name)) {
+          this.markUnwanted(offset);
+          return UNWANTED;
+        }
         item = {
-          name: payload.toString('latin1', 0, eq),
+          name,
           value: tooBig ? null : payload.subarray(eq + 1),
           payloadBytes: payload.length,
         };
@@ -285,6 +321,20 @@ export class JournalFile {
     }
     this.dataCache.set(offset, item);
     return item;
+  }
+
+  private isUnwanted(offset: number): boolean {
+    const slot = offset / 8;
+    return (
+      this.unwantedBits !== undefined &&
+      ((this.unwantedBits[slot >>> 3] ?? 0) & (1 << (slot & 7))) !== 0
+    );
+  }
+
+  private markUnwanted(offset: number): void {
+    this.unwantedBits ??= new Uint8Array(Math.ceil(this.bytes.sizeBytes / 64));
+    const slot = offset / 8;
+    this.unwantedBits[slot >>> 3] = (this.unwantedBits[slot >>> 3] ?? 0) | (1 << (slot & 7));
   }
 
   private decompress(offset: number, compression: number, data: Buffer): Buffer {
@@ -315,13 +365,14 @@ export class JournalFile {
       const o = this.object(at, OBJECT_DATA, start);
       if (o === undefined) return undefined;
       const h = this.view(at, DATA.payload);
+      const next = u64(h, DATA.nextHashOffset);
       if (h.readBigUInt64LE(DATA.hash) === hash) {
         const compression = o.flags & OBJECT_COMPRESSED_MASK;
         const stored = this.view(at + start, o.size - start);
         const bytes = compression === 0 ? stored : this.decompress(at, compression, stored);
         if (bytes.equals(payload)) return at;
       }
-      at = u64(h, DATA.nextHashOffset);
+      at = next;
     }
     return undefined;
   }
@@ -363,6 +414,11 @@ export class JournalFile {
     return u64(item, 0);
   }
 
+  /** A value's bytes, copied: chunk buffers are reused. */
+  private value(offset: number, length: number): Buffer {
+    return Buffer.from(this.view(offset, length));
+  }
+
   private view(offset: number, length: number): Buffer {
     const b = this.bytes.view(offset, length);
     if (b === undefined) throw this.corrupt(`read past the end at ${offset}+${length}`);
@@ -374,9 +430,31 @@ export class JournalFile {
   }
 }
 
+/** The item of a DATA object whose field was not wanted (name '', never read further). */
+const UNWANTED: DataItem = { name: '', value: null, payloadBytes: undefined };
+
+/** Wanted names as bytes, by length. */
+type NamesByLength = ([string, Buffer][] | undefined)[];
+const wantedCache = new WeakMap<ReadonlySet<string>, NamesByLength>();
+function wantedNames(wanted: ReadonlySet<string>): NamesByLength {
+  let names = wantedCache.get(wanted);
+  if (names === undefined) {
+    names = [];
+    for (const n of wanted) {
+      const bytes = Buffer.from(n, 'latin1');
+      (names[bytes.length] ??= []).push([n, bytes]);
+    }
+    wantedCache.set(wanted, names);
+  }
+  return names;
+}
+
 export interface ReadDataOptions {
-  /** false: keep the name only (value null, never copied). */
-  wanted?: (name: string) => boolean;
+  /**
+   * Only these fields: others come back as name '' (entryFields() skips them).
+   * An uncompressed DATA object of another field is never decoded.
+   */
+  wanted?: ReadonlySet<string>;
   /** For a compressed object: its field name when the caller wants it left compressed. */
   omitted?: (offset: number) => string | undefined;
   /** Payloads (`NAME=value`) this long or longer get a null value, as `journalctl -o json` does. */
