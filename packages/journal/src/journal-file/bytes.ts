@@ -10,6 +10,8 @@ const CHUNKS_MAX = 32;
 
 interface Chunk {
   buf: Buffer;
+  /** the same memory as 32-bit words (objects are 8-byte aligned, so every field is word-aligned) */
+  words: Uint32Array;
   /** bytes read (less than CHUNK_BYTES only at the end of the file) */
   length: number;
 }
@@ -25,6 +27,7 @@ export class FileBytes {
 
   /** Set by locate(): the buffer and position holding the bytes asked for. */
   buf: Buffer = Buffer.alloc(0);
+  words: Uint32Array = new Uint32Array(0);
   pos = 0;
 
   constructor(fd: number, sizeBytes: number) {
@@ -48,12 +51,14 @@ export class FileBytes {
       const chunk = this.chunk(index);
       if (offset - start + length > chunk.length) return false;
       this.buf = chunk.buf;
+      this.words = chunk.words;
       this.pos = offset - start;
       return true;
     }
-    const b = this.view(offset, length);
+    const b = this.read(offset, length);
     if (b === undefined) return false;
     this.buf = b;
+    this.words = new Uint32Array(b.buffer, 0, Math.floor(b.length / 4));
     this.pos = 0;
     return true;
   }
@@ -68,7 +73,13 @@ export class FileBytes {
       if (offset - start + length > chunk.length) return undefined;
       return chunk.buf.subarray(offset - start, offset - start + length);
     }
-    const out = Buffer.allocUnsafe(length);
+    return this.read(offset, length);
+  }
+
+  /** A fresh buffer at offset 0 of its own memory (so its words are aligned). */
+  private read(offset: number, length: number): Buffer | undefined {
+    if (offset < 0 || length < 0 || offset + length > this.sizeBytes) return undefined;
+    const out = Buffer.allocUnsafeSlow(length);
     let done = 0;
     while (done < length) {
       const n = readSync(this.fd, out, done, length - done, offset + done);
@@ -96,7 +107,14 @@ export class FileBytes {
         chunk = oldest.value[1];
       }
     }
-    chunk ??= { buf: Buffer.allocUnsafeSlow(CHUNK_BYTES), length: 0 };
+    if (chunk === undefined) {
+      const buf = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+      chunk = {
+        buf,
+        words: new Uint32Array(buf.buffer, buf.byteOffset, CHUNK_BYTES / 4),
+        length: 0,
+      };
+    }
     const start = index * CHUNK_BYTES;
     const want = Math.min(CHUNK_BYTES, this.sizeBytes - start);
     let done = 0;

@@ -4,6 +4,7 @@
 // walk stops at the first object that does not validate instead of failing.
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { endianness } from 'node:os';
 import { FileBytes } from './bytes.js';
 import { JournalFileError } from './errors.js';
 import {
@@ -62,6 +63,12 @@ function loadZstd(): Decompress {
 
 const u64 = (b: Buffer, at: number): number =>
   b.readUInt32LE(at + 4) * 0x1_0000_0000 + b.readUInt32LE(at);
+
+/** A little-endian u64 at word-aligned byte position `at` (offsets and times fit in 2^53). */
+function word64(words: Uint32Array, at: number): number {
+  const i = at >>> 2;
+  return (words[i + 1] ?? 0) * 0x1_0000_0000 + (words[i] ?? 0);
+}
 
 function hex(b: Buffer): string {
   return b.toString('hex');
@@ -129,6 +136,12 @@ export class JournalFile {
       const incompat = header.readUInt32LE(HEADER.incompatibleFlags);
       if ((incompat & ~INCOMPAT_KNOWN) !== 0)
         throw new JournalFileError('unsupported', path, `unknown incompatible flags ${incompat}`);
+      if (endianness() !== 'LE')
+        throw new JournalFileError(
+          'unsupported',
+          path,
+          'big-endian host (words are read natively)',
+        );
       if ((incompat & INCOMPAT_KEYED_HASH) === 0)
         throw new JournalFileError('unsupported', path, 'unkeyed (jenkins) hash tables');
       if (u64(header, HEADER.headerSize) < HEADER.minSize)
@@ -154,7 +167,7 @@ export class JournalFile {
     if (offset % 8 !== 0 || offset < this.headerSize) return undefined;
     const b = this.bytes;
     if (!b.locate(offset, OBJECT_HEADER_SIZE) || b.buf[b.pos] !== type) return undefined;
-    const size = u64(b.buf, b.pos + 8);
+    const size = word64(b.words, b.pos + 8);
     if (size < minSize || offset + size > b.sizeBytes) return undefined;
     return { flags: b.buf[b.pos + 1] ?? 0, size };
   }
@@ -183,18 +196,18 @@ export class JournalFile {
       if (o === undefined) break; // torn tail of a live file
       const b = this.bytes;
       if (!b.locate(next, o.size)) break;
-      const body = b.buf;
+      const words = b.words;
       const base = b.pos;
       // Entry array items are le32 in compact files, le64 otherwise (no hash, unlike entry items).
       const itemBytes = this.compact ? 4 : 8;
       const slots = Math.floor((o.size - ENTRY_ARRAY.items) / itemBytes);
       for (let i = 0; i < slots && left > 0; i++, left--) {
         const at = base + ENTRY_ARRAY.items + i * itemBytes;
-        const entry = this.compact ? body.readUInt32LE(at) : u64(body, at);
+        const entry = this.compact ? (words[at >>> 2] ?? 0) : word64(words, at);
         if (entry === 0) return out;
         out.push(entry);
       }
-      next = u64(body, base + ENTRY_ARRAY.next);
+      next = word64(words, base + ENTRY_ARRAY.next);
     }
     return out;
   }
@@ -205,16 +218,17 @@ export class JournalFile {
     const bytes = this.bytes;
     if (!bytes.locate(offset, ENTRY.items)) return undefined;
     const b = bytes.buf;
+    const w = bytes.words;
     const p = bytes.pos;
     return {
       file: this,
       offset,
-      seqnum: u64(b, p + ENTRY.seqnum),
-      realtimeUsec: u64(b, p + ENTRY.realtime),
-      monotonicUsec: u64(b, p + ENTRY.monotonic),
+      seqnum: word64(w, p + ENTRY.seqnum),
+      realtimeUsec: word64(w, p + ENTRY.realtime),
+      monotonicUsec: word64(w, p + ENTRY.monotonic),
       bootId: b.toString('latin1', p + ENTRY.bootId, p + ENTRY.bootId + 16),
-      xorHashHigh: b.readUInt32LE(p + ENTRY.xorHash + 4),
-      xorHashLow: b.readUInt32LE(p + ENTRY.xorHash),
+      xorHashHigh: w[(p + ENTRY.xorHash + 4) >>> 2] ?? 0,
+      xorHashLow: w[(p + ENTRY.xorHash) >>> 2] ?? 0,
     };
   }
 
@@ -224,12 +238,12 @@ export class JournalFile {
     if (o === undefined) throw this.corrupt(`bad ENTRY object at ${offset}`);
     const bytes = this.bytes;
     if (!bytes.locate(offset, o.size)) throw this.corrupt(`bad ENTRY object at ${offset}`);
-    const b = bytes.buf;
+    const w = bytes.words;
     const n = Math.floor((o.size - ENTRY.items) / this.itemBytes);
     const out = new Array<number>(n);
     for (let i = 0; i < n; i++) {
       const at = bytes.pos + ENTRY.items + i * this.itemBytes;
-      out[i] = this.compact ? b.readUInt32LE(at) : u64(b, at);
+      out[i] = this.compact ? (w[at >>> 2] ?? 0) : word64(w, at);
     }
     return out;
   }
