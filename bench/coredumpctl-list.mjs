@@ -37,16 +37,16 @@ if (have < N) {
 // alike; the median is reported, with the fastest run next to it.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const args = ['--no-pager', '--no-legend', 'list', MARK];
-// coredumpctl-ts reads the journal files itself; COREDUMP_TS_JOURNAL_FILES=0
-// makes it run `journalctl -o json` as before (the fallback path), timed too.
+// COREDUMP_TS_JOURNAL_FILES=1: coredumpctl-ts reads the journal files itself
+// (the opt-in file reader) instead of running `journalctl -o json`; timed too.
 const contestants = [
   { name: 'coredumpctl-ts list', cmd: process.execPath, args: [OURS, ...args] },
   { name: 'systemd coredumpctl list', cmd: '/usr/bin/coredumpctl', args },
   {
-    name: 'coredumpctl-ts via journalctl',
+    name: 'coredumpctl-ts file reader',
     cmd: process.execPath,
     args: [OURS, ...args],
-    env: { ...process.env, COREDUMP_TS_JOURNAL_FILES: '0' },
+    env: { ...process.env, COREDUMP_TS_JOURNAL_FILES: '1' },
   },
 ];
 // BENCH_BASELINE=<path to another build's main.js>: time it too (before/after).

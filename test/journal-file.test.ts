@@ -210,7 +210,9 @@ describe('journal file reader vs journalctl -o export (files written by journald
   });
 });
 
-describe('coredumpctl-ts list on the copies (the fast path) vs systemd', () => {
+const FILE_READER = { COREDUMP_TS_JOURNAL_FILES: '1' };
+
+describe('coredumpctl-ts list with the file reader (COREDUMP_TS_JOURNAL_FILES=1) vs systemd', () => {
   it.for([[], ['-r'], ['--json=short'], ['-1'], ['-n', '2']])('list %j', (extra) => {
     const args = [
       '--no-pager',
@@ -219,7 +221,7 @@ describe('coredumpctl-ts list on the copies (the fast path) vs systemd', () => {
       'list',
       `CDTS_JF_ID=${ID}`,
     ];
-    const ours = runCtl(OURS, args);
+    const ours = runCtl(OURS, args, FILE_READER);
     const theirs = runCtl(SYSTEMD, args);
     expect(ours).toEqual(theirs);
     expect(ours.stdout).toContain('cdts-jf');
@@ -227,11 +229,27 @@ describe('coredumpctl-ts list on the copies (the fast path) vs systemd', () => {
     if (extra.length === 0) expect(ours.stdout).toMatch(/ 102 .* journal /);
   });
 
-  it('reads the live journal files it is given, not journalctl (same output without it)', () => {
-    const args = ['--no-pager', ...copies.map((c) => `--file=${c}`), 'list', `CDTS_JF_ID=${ID}`];
-    const fast = runCtl(OURS, args);
-    const slow = runCtl(OURS, args, { COREDUMP_TS_JOURNAL_FILES: '0' });
-    expect(fast).toEqual(slow);
+  it.for([[], ['-r'], ['-S', '-1h', '-U', '+1h'], ['-r', '-S', '-1h'], ['-1']])(
+    'the local journal (no --file): list %j',
+    (extra) => {
+      const args = ['--no-pager', ...extra, 'list', `CDTS_JF_ID=${ID}`];
+      const ours = runCtl(OURS, args, FILE_READER);
+      expect(ours).toEqual(runCtl(SYSTEMD, args));
+      // and the same as our journalctl path
+      expect(ours).toEqual(runCtl(OURS, args));
+    },
+  );
+
+  it('falls back to journalctl for what it does not do (--root, bad match, -D missing)', () => {
+    for (const args of [
+      ['--no-pager', '--root=/', 'list', `CDTS_JF_ID=${ID}`],
+      ['--no-pager', 'list', `cdts_jf_id=${ID}`],
+      ['--no-pager', '-D', join(dir, 'missing'), 'list'],
+    ])
+      expect(runCtl(OURS, args, FILE_READER)).toEqual(runCtl(OURS, args));
+  });
+
+  it('the copies really are journal files', () => {
     expect(
       readFileSync(copies[0] ?? '')
         .subarray(0, 8)

@@ -1,5 +1,5 @@
 // An entry's fields and cursor, read from its items.
-import type { DataItem, EntryHead, ReadDataOptions } from './journal-file.js';
+import type { EntryHead, ReadDataOptions } from './journal-file.js';
 
 /** Field name -> values in item order (null: omitted or over the size limit). */
 export function entryFields(
@@ -7,9 +7,7 @@ export function entryFields(
   opts: ReadDataOptions = {},
 ): Map<string, (Buffer | null)[]> {
   const fields = new Map<string, (Buffer | null)[]>();
-  for (const offset of head.file.entryItems(head.offset)) {
-    const item: DataItem = head.file.readData(offset, opts);
-    if (opts.wanted !== undefined && !opts.wanted.has(item.name)) continue;
+  for (const item of head.file.entryData(head.offset, opts)) {
     const values = fields.get(item.name);
     if (values === undefined) fields.set(item.name, [item.value]);
     else values.push(item.value);
