@@ -5,6 +5,7 @@ import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import {
   chmodSync,
+  closeSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -127,6 +128,27 @@ export function feed(fd: number, data: Buffer): Promise<void> {
         ws.end(data);
       })
       .catch(reject);
+  });
+}
+
+/**
+ * Write data into the pipe from a child process, as the kernel does, and close
+ * our copy of the write end. For code under test that drains the pipe
+ * synchronously in this same process (submitCrash in-process): feed() would
+ * need this process's event loop, which the synchronous read is blocking.
+ */
+export function feedFromChild(fd: number, data: Buffer, dir: string): Promise<void> {
+  // Synchronous up to the spawn: the caller drains right after this returns.
+  const file = join(dir, `core-feed-${String(fd)}`);
+  writeFileSync(file, data);
+  const child = spawn('cat', [file], { stdio: ['ignore', fd, 'inherit'] });
+  closeSync(fd);
+  return new Promise<void>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code === 0) resolve();
+      else reject(new Error(`cat exited with ${String(code)} while feeding the core pipe`));
+    });
   });
 }
 

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureJournald, waitForJournalEntries, type JournaldHandle } from './support/journald.js';
 import {
   crashDatagrams,
-  feed,
+  feedFromChild,
   makeSandbox,
   newTestId,
   onlyFile,
@@ -51,6 +51,9 @@ async function submit(config: Partial<CoredumpConfig>, unit: string, data: Buffe
   const [r, w] = pipe();
   const log = recordingLog();
   try {
+    // The writer starts first and lives in its own process: submitCrash drains
+    // the pipe synchronously, as it does for the kernel's pipe in the handler.
+    const fed = feedFromChild(w, data, s.root);
     const [result] = await Promise.all([
       submitCrash(ctx, r, {
         config: { ...DEFAULT_CONFIG, ...config },
@@ -64,7 +67,7 @@ async function submit(config: Partial<CoredumpConfig>, unit: string, data: Buffe
         log,
         dropPrivileges: false,
       }),
-      feed(w, data),
+      fed,
     ]);
     return { s, testId, result, log };
   } finally {
