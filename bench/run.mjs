@@ -9,8 +9,9 @@
 // Options: --sizes 1,64,512,2048  --fills touch,random  --runs 3
 //          --only ours,systemd,floor  --skip-systemd  --install-systemd
 //          --startup-runs 15  --burst 64  --burst-limits 16,64  --skip-burst
+//          --skip-coredumpctl (the 5,000-entry `list` timing, bench/coredumpctl-list.mjs)
 //          --json FILE (raw per-run results)
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -45,6 +46,7 @@ const { values: opt } = parseArgs({
     burst: { type: 'string', default: '64' },
     'burst-limits': { type: 'string', default: '16,64' },
     'skip-burst': { type: 'boolean', default: false },
+    'skip-coredumpctl': { type: 'boolean', default: false },
     json: { type: 'string' },
     // For experiments: another build of our worker, and extra environment for it.
     worker: { type: 'string' },
@@ -528,6 +530,14 @@ for (const b of bursts) {
 console.log('\nTargets (issue 7), measured:');
 console.log(table(targets));
 for (const n of notes) console.log(`note: ${n}`);
+// Issue 6: `list` over 5,000 coredump entries, ours next to systemd's coredumpctl.
+// It needs no kernel settings; it prints its own table.
+if (!opt['skip-coredumpctl']) {
+  console.log('\ncoredumpctl list, 5,000 entries:');
+  spawnSync(process.execPath, [fileURLToPath(new URL('./coredumpctl-list.mjs', import.meta.url))], {
+    stdio: 'inherit',
+  });
+}
 if (opt.json !== undefined) {
   writeFileSync(
     opt.json,
