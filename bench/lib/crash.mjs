@@ -1,4 +1,4 @@
-// Crash programs: start crash-on-cue (allocate and fill, print pid, wait),
+// Crash programs: start alloc.c with `cue` (allocate and fill, print pid, wait),
 // then fire it and time the crash from just before the cue to the waitpid.
 import { spawn } from 'node:child_process';
 
@@ -8,7 +8,7 @@ export const nowRealtimeUs = () => (performance.timeOrigin + performance.now()) 
 
 /** Start a crasher and resolve once it has filled its memory and waits for the cue. */
 export function startCrasher(binary, mib, fill) {
-  const child = spawn(binary, [String(mib), fill], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(binary, [String(mib), fill, 'cue'], { stdio: ['pipe', 'pipe', 'inherit'] });
   // A crasher left waiting if the bench dies: kill it by its pid.
   const unregister = onCleanup(() => {
     if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');

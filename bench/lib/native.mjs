@@ -1,6 +1,7 @@
-// The two small C programs the bench needs (bench/lib/*.c), compiled with gcc
-// once per source version into /tmp/coredump-ts-bench-bin/<hash>/ and readable
-// and executable by everyone (a program its user cannot read is not dumpable).
+// The small C programs the bench needs (bench/lib/rusage-wrap.c, and the tests'
+// crash program test/fixtures/crashers/alloc.c), compiled with gcc once per
+// source version into /tmp/coredump-ts-bench-bin/<hash>/ and readable and
+// executable by everyone (a program its user cannot read is not dumpable).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
@@ -9,9 +10,8 @@ import { fileURLToPath } from 'node:url';
 const LIB = fileURLToPath(new URL('.', import.meta.url));
 const BUILD_DIR = '/tmp/coredump-ts-bench-bin';
 
-/** Compile bench/lib/<source>.c to a binary called <name> (its comm when it crashes). */
-export function compile(source, name, flags = ['-O2', '-Wall']) {
-  const file = `${LIB}${source}.c`;
+/** Compile the C file at `file` to a binary called <name> (its comm when it crashes). */
+export function compile(file, name, flags = ['-O2', '-Wall']) {
   const hash = createHash('sha256')
     .update(readFileSync(file))
     .update(flags.join(' '))
@@ -36,8 +36,13 @@ export function compile(source, name, flags = ['-O2', '-Wall']) {
   return binary;
 }
 
-export const rusageWrap = () => compile('rusage-wrap', 'rusage-wrap');
-export const crashOnCue = () => compile('crash-on-cue', 'cdts-crash');
+export const rusageWrap = () => compile(`${LIB}rusage-wrap.c`, 'rusage-wrap');
+/** alloc.c run as `cdts-crash <MiB> touch|random cue`: fill, print pid, wait for a byte, crash. */
+export const crashOnCue = () =>
+  compile(
+    fileURLToPath(new URL('../../test/fixtures/crashers/alloc.c', import.meta.url)),
+    'cdts-crash',
+  );
 
 /**
  * Read what rusage-wrap wrote for each child started with prefix `<dir>/<name>`:
