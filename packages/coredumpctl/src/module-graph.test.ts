@@ -1,25 +1,8 @@
 // coredumpctl must start without any native addon: the journal reader entry
 // only (no @coredump-ts/unix), and zstd-napi loaded by dump/debug on demand.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
-const STATIC_IMPORT = /^\s*(?:import|export)\s+(?!type\b)[^'"]*?from\s+'([^']+)'/gm;
-
-/** Every specifier statically imported (type-only imports excluded) from `entry`, transitively. */
-function staticImports(entry: URL): Set<string> {
-  const seen = new Set<string>();
-  const specifiers = new Set<string>();
-  const visit = (url: URL): void => {
-    if (seen.has(url.href)) return;
-    seen.add(url.href);
-    for (const [, spec = ''] of readFileSync(url, 'utf8').matchAll(STATIC_IMPORT)) {
-      specifiers.add(spec);
-      if (spec.startsWith('.')) visit(new URL(spec.replace(/\.js$/, '.ts'), url));
-    }
-  };
-  visit(entry);
-  return specifiers;
-}
+import { staticImports } from '../../../test/support/module-graph.js';
 
 describe('module graph of main.ts', () => {
   const specs = staticImports(new URL('./main.ts', import.meta.url));
