@@ -28,29 +28,15 @@ if ((${#missing[@]})); then
     echo "test-prepare: installing ${missing[*]}"
     # systemd-coredump's postinst applies its sysctl.d file, rewriting
     # core_pattern and friends: put back what was there before. Hold the
-    # tests' kernel-settings lock (test/support/kernel.ts) meanwhile, so a
-    # test running elsewhere on this machine is not disturbed.
-    LOCK_DIR=/run/coredump-ts-test.kernel.lock
-    for _ in $(seq 6000); do
-      if mkdir "$LOCK_DIR" 2>/dev/null; then
-        echo $$ > "$LOCK_DIR/pid"
-        break
-      fi
-      holder=$(cat "$LOCK_DIR/pid" 2>/dev/null || true)
-      if [[ -n $holder ]] && ! kill -0 "$holder" 2>/dev/null; then rm -rf "$LOCK_DIR"; fi
-      sleep 0.1
-    done
-    kernel_files=(/proc/sys/kernel/core_pattern /proc/sys/kernel/core_pipe_limit /proc/sys/fs/suid_dumpable)
-    saved=()
-    for f in "${kernel_files[@]}"; do saved+=("$(cat "$f")"); done
+    # tests' kernel-settings lock meanwhile, so a test running elsewhere on
+    # this machine is not disturbed.
+    # shellcheck source=scripts/lib/kernel-lock.sh
+    source "$(dirname "${BASH_SOURCE[0]}")/lib/kernel-lock.sh"
+    kernel_lock_acquire || echo "test-prepare: kernel-settings lock busy; going on without it" >&2
+    kernel_settings_save
     restore_kernel() {
-      for i in "${!kernel_files[@]}"; do
-        if [[ $(cat "${kernel_files[$i]}") != "${saved[$i]}" ]]; then
-          echo "test-prepare: restoring ${kernel_files[$i]}"
-          printf '%s\n' "${saved[$i]}" > "${kernel_files[$i]}" || true
-        fi
-      done
-      if [[ $(cat "$LOCK_DIR/pid" 2>/dev/null) == "$$" ]]; then rm -rf "$LOCK_DIR"; fi
+      kernel_settings_restore test-prepare
+      kernel_lock_release
     }
     trap restore_kernel EXIT
     apt-get update -q

@@ -12,43 +12,26 @@ export npm_config_nodedir=/usr
 bash scripts/test-prepare.sh || echo "test.sh: test-prepare failed; carrying on" >&2
 
 # Safety net: whatever a test leaves behind, core_pattern, core_pipe_limit and
-# suid_dumpable go back to what they were when the run started.
-# Read them under the tests' kernel-settings lock (test/support/kernel.ts), so
-# as not to mistake another run's temporary values for the machine's own.
-LOCK_DIR=/run/coredump-ts-test.kernel.lock
-kernel_files=(/proc/sys/kernel/core_pattern /proc/sys/kernel/core_pipe_limit /proc/sys/fs/suid_dumpable)
-saved=()
-if [[ $(id -u) -eq 0 ]]; then
-  for _ in $(seq 6000); do
-    if mkdir "$LOCK_DIR" 2>/dev/null; then
-      echo $$ > "$LOCK_DIR/pid"
-      break
-    fi
-    holder=$(cat "$LOCK_DIR/pid" 2>/dev/null || true)
-    if [[ -n $holder ]] && ! kill -0 "$holder" 2>/dev/null; then rm -rf "$LOCK_DIR"; fi
-    sleep 0.1
-  done
-fi
-for f in "${kernel_files[@]}"; do saved+=("$(cat "$f")"); done
-if [[ $(cat "$LOCK_DIR/pid" 2>/dev/null) == "$$" ]]; then rm -rf "$LOCK_DIR"; fi
+# suid_dumpable go back to what they were when the run started. They are read
+# under the tests' kernel-settings lock, so as not to mistake another run's
+# temporary values for the machine's own.
+# shellcheck source=scripts/lib/kernel-lock.sh
+source scripts/lib/kernel-lock.sh
+if [[ $(id -u) -eq 0 ]]; then kernel_lock_acquire || true; fi
+kernel_settings_save
+kernel_lock_release
 out=$(mktemp -d "${TMPDIR:-/tmp}/coredump-ts-test.XXXXXX")
 restored=
 restore() {
   [[ -z $restored ]] || return 0
   restored=1
-  # A live holder of the tests' kernel-settings lock (test/support/kernel.ts)
-  # restores its own settings; only a dead run's leftovers are ours to undo.
+  # A live holder of the lock restores its own settings; only a dead run's
+  # leftovers are ours to undo.
   local holder
-  holder=$(cat "$LOCK_DIR/pid" 2>/dev/null || true)
-  if [[ -n $holder ]] && kill -0 "$holder" 2>/dev/null; then
+  if holder=$(kernel_lock_other_holder); then
     echo "test.sh: pid $holder holds the kernel-settings lock; leaving the settings to it" >&2
   elif [[ $(id -u) -eq 0 ]]; then
-    for i in "${!kernel_files[@]}"; do
-      if [[ $(cat "${kernel_files[$i]}") != "${saved[$i]}" ]]; then
-        echo "test.sh: restoring ${kernel_files[$i]}" >&2
-        printf '%s\n' "${saved[$i]}" > "${kernel_files[$i]}" || true
-      fi
-    done
+    kernel_settings_restore test.sh
   fi
   rm -rf "$out"
 }

@@ -7,8 +7,8 @@
 // return, a thrown error, process exit and SIGINT/SIGTERM/SIGHUP.
 //
 // The lock is a directory holding the holder's pid; a holder that died is
-// detected and its lock taken over. scripts/test.sh and scripts/test-prepare.sh
-// use the same directory from bash.
+// detected and its lock taken over. scripts/lib/kernel-lock.sh is the same
+// lock for the bash scripts (test.sh, test-prepare.sh).
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
