@@ -44,7 +44,8 @@ const isMasked = (path: string): boolean => {
 
 const realpathOrSelf = (path: string): string => {
   try {
-    return realpathSync(path);
+    // One realpath(3) call instead of a JS lstat walk over every component.
+    return realpathSync.native(path);
   } catch {
     return path;
   }

@@ -7,7 +7,6 @@
 // else to do while the core streams, and the async stream pipeline it replaced
 // allocated a buffer per chunk and ran 1.7-2.6x the `dd` floor
 // (docs/performance.md). zstd compresses on its own thread meanwhile.
-import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   constants,
@@ -103,6 +102,18 @@ function openTemp(dir: string, fileName: string): TempFile {
       });
     }
   }
+  return openNamedTemp(dir, fileName);
+}
+
+/**
+ * The fallback where O_TMPFILE is not supported: `.#<name><16 hex>` beside the
+ * target, created exclusively (spec §6.3). Vacuum never counts it (no `core.`
+ * prefix) and tmpfiles.d removes leftovers at boot.
+ */
+export function openNamedTemp(dir: string, fileName: string): TempFile {
+  // node:crypto costs ~5 ms to load (npm run bench profile); only this fallback
+  // needs it, so it is loaded here rather than on every crash.
+  const { randomBytes } = process.getBuiltinModule('node:crypto');
   const tempPath = `${dir}/.#${fileName}${randomBytes(8).toString('hex')}`;
   const flags = constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
   try {
