@@ -10,23 +10,15 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { fakeProcSys } from '../../../test/support/fake-proc-sys.js';
+
 import { AdminError } from './errors.js';
 import { type Host, type RunResult } from './host.js';
 import { install } from './install.js';
 import { readKernelSettings } from './kernel-settings.js';
 import { CORE_PIPE_LIMIT, defaultAppDir } from './layout.js';
 import { uninstall } from './uninstall.js';
-
-/** A temp dir standing in for /proc/sys. */
-function fakeProcSys(corePattern = 'core', pipeLimit = '0', suid = '0'): string {
-  const dir = mkdtempSync(join(tmpdir(), 'admin-procsys-'));
-  mkdirSync(join(dir, 'kernel'));
-  mkdirSync(join(dir, 'fs'));
-  writeFileSync(join(dir, 'kernel/core_pattern'), `${corePattern}\n`);
-  writeFileSync(join(dir, 'kernel/core_pipe_limit'), `${pipeLimit}\n`);
-  writeFileSync(join(dir, 'fs/suid_dumpable'), `${suid}\n`);
-  return dir;
-}
 
 let root: string;
 let procSys: string;

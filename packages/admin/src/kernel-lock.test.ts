@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
+
+import { fakeProcSys } from '../../../test/support/fake-proc-sys.js';
 
 import { withKernelSettings } from './kernel-lock.js';
 import { readKernelSettings } from './kernel-settings.js';
@@ -10,14 +11,8 @@ import { readKernelSettings } from './kernel-settings.js';
 // A temp dir stands in for /proc/sys, another holds the lock: the real ones
 // are machine-global.
 function fakeMachine(): { procSys: string; lockDir: string } {
-  const root = mkdtempSync(join(tmpdir(), 'kernel-lock-'));
-  const procSys = join(root, 'sys');
-  mkdirSync(join(procSys, 'kernel'), { recursive: true });
-  mkdirSync(join(procSys, 'fs'));
-  writeFileSync(join(procSys, 'kernel', 'core_pattern'), 'core\n');
-  writeFileSync(join(procSys, 'kernel', 'core_pipe_limit'), '0\n');
-  writeFileSync(join(procSys, 'fs', 'suid_dumpable'), '0\n');
-  return { procSys, lockDir: join(root, 'lock') };
+  const procSys = fakeProcSys();
+  return { procSys, lockDir: join(procSys, 'lock') };
 }
 
 const ORIGINAL = { corePattern: 'core', corePipeLimit: '0', suidDumpable: '0' };

@@ -1,24 +1,15 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { fakeProcSys } from '../../../test/support/fake-proc-sys.js';
+
 import {
   KernelSettingsGuard,
   formatSysctl,
   parseSysctl,
   readKernelSettings,
 } from './kernel-settings.js';
-
-/** A temp dir standing in for /proc/sys. */
-function fakeProcSys(corePattern = 'core', pipeLimit = '0', suid = '0'): string {
-  const dir = mkdtempSync(join(tmpdir(), 'admin-procsys-'));
-  mkdirSync(join(dir, 'kernel'));
-  mkdirSync(join(dir, 'fs'));
-  writeFileSync(join(dir, 'kernel/core_pattern'), `${corePattern}\n`);
-  writeFileSync(join(dir, 'kernel/core_pipe_limit'), `${pipeLimit}\n`);
-  writeFileSync(join(dir, 'fs/suid_dumpable'), `${suid}\n`);
-  return dir;
-}
 
 describe('KernelSettingsGuard', () => {
   let procSys: string;
