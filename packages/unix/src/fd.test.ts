@@ -1,17 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import {
-  fstatSync,
-  fsyncSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { fstatSync, fsyncSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   F_SEAL_GROW,
   F_SEAL_SEAL,
@@ -36,29 +27,10 @@ import {
   setPipeSize,
 } from '@coredump-ts/unix';
 
-let dir: string;
-let opened: number[];
+import { fdFixture } from '../../../test/support/fd-fixture.js';
 
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'unix-fd-test-'));
-  opened = [];
-});
-
-afterEach(() => {
-  for (const fd of opened) {
-    try {
-      close(fd);
-    } catch {
-      // closed by the test
-    }
-  }
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function track<T extends number | number[]>(fds: T): T {
-  opened.push(...(Array.isArray(fds) ? fds : [fds]));
-  return fds;
-}
+const fx = fdFixture('unix-fd-test-');
+const track = fx.track.bind(fx);
 
 function thrown(fn: () => unknown): unknown {
   try {
@@ -190,24 +162,24 @@ describe('pidfd', () => {
 
 describe('O_TMPFILE', () => {
   it('is invisible until linked, then EEXIST when the name is taken', () => {
-    const fd = track(openTmpfile(dir, 0o640));
+    const fd = track(openTmpfile(fx.dir, 0o640));
     writeSync(fd, 'core bytes');
-    expect(readdirSync(dir)).toEqual([]);
-    linkTmpfile(fd, dir, 'core.zst');
-    expect(readdirSync(dir)).toEqual(['core.zst']);
-    expect(readFileSync(join(dir, 'core.zst'), 'utf8')).toBe('core bytes');
+    expect(readdirSync(fx.dir)).toEqual([]);
+    linkTmpfile(fd, fx.dir, 'core.zst');
+    expect(readdirSync(fx.dir)).toEqual(['core.zst']);
+    expect(readFileSync(join(fx.dir, 'core.zst'), 'utf8')).toBe('core bytes');
     expect(fstatSync(fd).mode & 0o777).toBe(0o640);
 
-    const other = track(openTmpfile(dir, 0o600));
+    const other = track(openTmpfile(fx.dir, 0o600));
     const error = thrown(() => {
-      linkTmpfile(other, dir, 'core.zst');
+      linkTmpfile(other, fx.dir, 'core.zst');
     });
     expect(isSysError(error, 'EEXIST')).toBe(true);
-    expect(error).toMatchObject({ syscall: 'linkat', path: join(dir, 'core.zst') });
+    expect(error).toMatchObject({ syscall: 'linkat', path: join(fx.dir, 'core.zst') });
   });
 
   it('reports a missing directory with its path', () => {
-    const missing = join(dir, 'missing');
+    const missing = join(fx.dir, 'missing');
     expect(thrown(() => openTmpfile(missing, 0o600))).toMatchObject({
       code: 'ENOENT',
       path: missing,
@@ -217,7 +189,7 @@ describe('O_TMPFILE', () => {
 
 describe('punchHole', () => {
   it('frees blocks and keeps the size', () => {
-    const fd = track(openTmpfile(dir, 0o600));
+    const fd = track(openTmpfile(fx.dir, 0o600));
     const size = 4 * 1024 * 1024;
     writeSync(fd, Buffer.alloc(size, 0xab));
     fsyncSync(fd);

@@ -1,8 +1,7 @@
-import { mkdtempSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   accept,
   acceptSync,
@@ -22,33 +21,14 @@ import {
   socketType,
 } from '@coredump-ts/unix';
 
-let dir: string;
-let opened: number[];
+import { fdFixture } from '../../../test/support/fd-fixture.js';
 
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'unix-socket-test-'));
-  opened = [];
-});
-
-afterEach(() => {
-  for (const fd of opened) {
-    try {
-      close(fd);
-    } catch {
-      // already closed by the test
-    }
-  }
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function track<T extends number | number[]>(fds: T): T {
-  opened.push(...(Array.isArray(fds) ? fds : [fds]));
-  return fds;
-}
+const fx = fdFixture('unix-socket-test-');
+const track = fx.track.bind(fx);
 
 /** A connected seqpacket pair made the way the worker gets one: bind, listen, connect, accept. */
 async function seqpacketPair(): Promise<{ client: number; server: number }> {
-  const path = join(dir, 'sock');
+  const path = join(fx.dir, 'sock');
   const listener = track(socket('seqpacket'));
   bind(listener, path);
   listen(listener);
@@ -146,7 +126,7 @@ describe('seqpacket', () => {
 
   it('accept times out with ETIMEDOUT', async () => {
     const listener = track(socket('seqpacket'));
-    bind(listener, join(dir, 'idle'));
+    bind(listener, join(fx.dir, 'idle'));
     listen(listener);
     await expect(accept(listener, { timeoutMs: 20 })).rejects.toMatchObject({
       code: 'ETIMEDOUT',
@@ -173,7 +153,7 @@ describe('dgram', () => {
 
   it('sends to a path, and a zero-length datagram is not end of stream', async () => {
     const server = track(socket('dgram'));
-    const path = join(dir, 'dgram');
+    const path = join(fx.dir, 'dgram');
     bind(server, path);
     const client = track(socket('dgram'));
     expect(sendmsg(client, Buffer.from('A=1\n'), { path })).toBe(4);
@@ -202,7 +182,7 @@ describe('errors', () => {
     ['path too long', 'x'.repeat(200), 'ENAMETOOLONG'],
   ] as const)('connect: %s', ([, name, code]) => {
     const fd = track(socket('seqpacket'));
-    const path = join(dir, name);
+    const path = join(fx.dir, name);
     let error: unknown;
     try {
       connect(fd, path);
@@ -215,7 +195,7 @@ describe('errors', () => {
   });
 
   it('connect to a socket nobody listens on is ECONNREFUSED', () => {
-    const path = join(dir, 'dead');
+    const path = join(fx.dir, 'dead');
     const dead = track(socket('seqpacket'));
     bind(dead, path);
     const fd = track(socket('seqpacket'));
@@ -225,7 +205,7 @@ describe('errors', () => {
   });
 
   it('bind to a taken path is EADDRINUSE', () => {
-    const path = join(dir, 'taken');
+    const path = join(fx.dir, 'taken');
     bind(track(socket('dgram')), path);
     expect(() => {
       bind(track(socket('dgram')), path);
