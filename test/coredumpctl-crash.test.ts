@@ -26,6 +26,8 @@ import {
 const SIZE_MIB = 64;
 let dir: string;
 let pid: number;
+/** The crash's entry. PIDs wrap (pid_max is 32768 on small machines); the temp binary's path does not. */
+let match: string[];
 
 beforeAll(async () => {
   requireBuilt();
@@ -34,13 +36,14 @@ beforeAll(async () => {
   pid = await withKernelSettings({ corePattern: SYSTEMD_CORE_PATTERN }, () =>
     withSystemdWorker(async () => {
       const p = await crash(binary, SIZE_MIB);
-      await waitFor(() => journalCount(`COREDUMP_PID=${p}`) > 0, {
+      await waitFor(() => journalCount(`COREDUMP_PID=${p}`, `COREDUMP_EXE=${binary}`) > 0, {
         what: `journal entry for pid ${p}`,
         timeoutMs: 60_000,
       });
       return p;
     }),
   );
+  match = [`COREDUMP_PID=${String(pid)}`, `COREDUMP_EXE=${binary}`];
 });
 
 afterAll(() => {
@@ -52,7 +55,7 @@ const fixedAgo = (text: string): string => text.replace(/ \([^()]* ago\)$/gm, ' 
 
 describe('systemd-produced crash', () => {
   it.for([['list'], ['--json=short', 'list'], ['info']])('%j matches systemd', (args) => {
-    const { ours, systemd } = both([...args, `COREDUMP_PID=${pid}`]);
+    const { ours, systemd } = both([...args, ...match]);
     expect(ours.stdout).toContain(String(pid));
     expect(fixedAgo(ours.stdout)).toBe(fixedAgo(systemd.stdout));
     expect(ours.status).toBe(systemd.status);
@@ -61,8 +64,8 @@ describe('systemd-produced crash', () => {
   it('dump gives the same bytes, and ours is sparse', () => {
     const mine = join(dir, 'ours.core');
     const theirs = join(dir, 'systemd.core');
-    const a = runCtl(OURS, ['dump', '-o', mine, `COREDUMP_PID=${pid}`]);
-    const b = runCtl(SYSTEMD, ['dump', '-o', theirs, `COREDUMP_PID=${pid}`]);
+    const a = runCtl(OURS, ['dump', '-o', mine, ...match]);
+    const b = runCtl(SYSTEMD, ['dump', '-o', theirs, ...match]);
     expect(a.status).toBe(0);
     expect(b.status).toBe(0);
     expect(fixedAgo(a.stdout)).toBe(fixedAgo(b.stdout));
@@ -74,7 +77,7 @@ describe('systemd-produced crash', () => {
   });
 
   it('dump to stdout (a pipe) gives the same bytes', () => {
-    const a = spawnSync(process.execPath, [OURS, 'dump', `COREDUMP_PID=${pid}`], {
+    const a = spawnSync(process.execPath, [OURS, 'dump', ...match], {
       maxBuffer: 1 << 30,
     });
     expect(a.status).toBe(0);
@@ -91,7 +94,7 @@ describe('systemd-produced crash', () => {
         '--debugger=/bin/sh',
         '-A',
         '-c \'test -s "$3" && echo "$1 $2"\' sh',
-        `COREDUMP_PID=${pid}`,
+        ...match,
       ],
       {
         TMPDIR: tmp,

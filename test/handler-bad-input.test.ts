@@ -12,7 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corePatternLine } from '../packages/handler/src/core-pattern.js';
 import { compileCrasher, startCrasher, type CrasherExit } from './support/crashers.js';
 import { isElfCore } from './support/elf.js';
-import { ensureJournald, waitForJournalEntries, type JournaldHandle } from './support/journald.js';
+import {
+  ensureJournald,
+  journalNow,
+  waitForJournalEntries,
+  type JournaldHandle,
+} from './support/journald.js';
 import { withKernelSettings } from './support/kernel.js';
 import {
   HANDLER_MAIN,
@@ -157,6 +162,8 @@ describe('the handler with bad input', () => {
   it('no listener: the crash is processed in-process and recorded', async () => {
     const storage = join(dir, 'storage-enoent');
     mkdirSync(storage, { recursive: true });
+    // PIDs wrap: only entries from now on count.
+    const since = journalNow();
     const { exit, log } = await crashWith(
       'nolistener',
       {
@@ -173,7 +180,7 @@ describe('the handler with bad input', () => {
     );
     const [entry] = await waitForJournalEntries(
       [`COREDUMP_PID=${exit.pid}`, `MESSAGE_ID=${MESSAGE_ID_COREDUMP}`],
-      { timeoutMs: 60_000 },
+      { timeoutMs: 60_000, sinceUsec: since },
     );
     expect(entry?.['COREDUMP_COMM']).toBe('segv');
     const files = await waitFor(

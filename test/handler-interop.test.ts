@@ -10,7 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corePatternLine } from '../packages/handler/src/core-pattern.js';
 import { socketActivate, type SocketActivation } from './support/activate.js';
 import { compileCrasher, startCrasher } from './support/crashers.js';
-import { ensureJournald, waitForJournalEntries, type JournaldHandle } from './support/journald.js';
+import {
+  ensureJournald,
+  journalNow,
+  waitForJournalEntries,
+  type JournaldHandle,
+} from './support/journald.js';
 import { withKernelSettings } from './support/kernel.js';
 import { readKmsgFile, writeHandlerWrapper } from './support/receiver.js';
 
@@ -49,6 +54,8 @@ describe.skipIf(!existsSync(SYSTEMD_COREDUMP))("our handler feeding systemd's wo
 
   it('produces a journal entry and a stored file for a real crash', async () => {
     const segv = await compileCrasher('segv');
+    // PIDs wrap: only entries from now on count.
+    const since = journalNow();
     const exit = await withKernelSettings(
       { corePattern: corePatternLine(wrapper), corePipeLimit: '16' },
       () => startCrasher(segv).exited,
@@ -56,7 +63,7 @@ describe.skipIf(!existsSync(SYSTEMD_COREDUMP))("our handler feeding systemd's wo
     expect(exit.signal).toBe('SIGSEGV');
     const [entry] = await waitForJournalEntries(
       [`COREDUMP_PID=${exit.pid}`, `MESSAGE_ID=${MESSAGE_ID_COREDUMP}`],
-      { timeoutMs: 60_000 },
+      { timeoutMs: 60_000, sinceUsec: since },
     );
     const filename = entry?.['COREDUMP_FILENAME'];
     if (typeof filename === 'string') caused.push(filename);

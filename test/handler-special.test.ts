@@ -23,6 +23,7 @@ import { corePatternLine } from '../packages/handler/src/core-pattern.js';
 import { compileCrasher, startCrasher, type CrasherExit } from './support/crashers.js';
 import {
   ensureJournald,
+  journalNow,
   waitForJournalEntries,
   type JournaldHandle,
   type JsonJournalEntry,
@@ -118,6 +119,8 @@ describe('the handler in-process for journald and PID 1 through the real kernel'
     );
     const installed = corePatternLine(wrapper);
     for (const root of CGROUP_ROOTS) mkdirSync(join(root, SLICE, unit), { recursive: true });
+    // PIDs wrap: only entries from now on count.
+    const since = journalNow();
     try {
       return await withKernelSettings({ corePattern: installed, corePipeLimit: '16' }, async () => {
         const crasher = startCrasher(sleeper);
@@ -143,7 +146,7 @@ describe('the handler in-process for journald and PID 1 through the real kernel'
             `_BOOT_ID=${BOOT_ID}`,
             'COREDUMP_COMM=sleeper',
           ],
-          { timeoutMs: 60_000 },
+          { timeoutMs: 60_000, sinceUsec: since },
         );
         const entry = entries.at(-1);
         if (entry === undefined) throw new Error('no journal entry');

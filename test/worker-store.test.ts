@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   ensureJournald,
+  journalNow,
   waitForJournalEntries,
   type JournaldHandle,
   type JsonJournalEntry,
@@ -192,6 +193,8 @@ describe('limits', () => {
 
   it('Compress=no with truncation logs SIZE_LIMIT= under the truncated-core MESSAGE_ID', async () => {
     const s = sandbox('Compress=no\nProcessSizeMax=64K\nExternalSizeMax=64K');
+    // The note is found by the worker's _PID, and PIDs wrap: only entries from now on count.
+    const since = journalNow();
     const { testId, run, files } = await crash(s, core.bytes);
     expect(run.code, run.stderr).toBe(0);
     expect(
@@ -199,10 +202,10 @@ describe('limits', () => {
     ).toBe(true);
     expect(run.stderr).toContain('<6>Core file was truncated to 65536 bytes.');
     expect(text(await entryFor(testId), 'COREDUMP_TRUNCATED')).toBe('1');
-    const notes = await waitForJournalEntries([
-      'MESSAGE_ID=5aadd8e954dc4b1a8c954d63fd9e1137',
-      `_PID=${String(run.pid)}`,
-    ]);
+    const notes = await waitForJournalEntries(
+      ['MESSAGE_ID=5aadd8e954dc4b1a8c954d63fd9e1137', `_PID=${String(run.pid)}`],
+      { sinceUsec: since },
+    );
     expect(notes[0]?.['SIZE_LIMIT']).toBe('65536');
   });
 

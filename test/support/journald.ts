@@ -95,36 +95,26 @@ export type JsonJournalEntry = Record<string, string | number[] | (string | numb
  * journalctl reads the journal files, so an entry just sent can take a moment
  * to appear: use waitForJournalEntries() in tests.
  */
-export async function readJournalJson(
-  matches: readonly string[],
-  { afterCursor }: { afterCursor?: string } = {},
-): Promise<JsonJournalEntry[]> {
-  const args = ['-o', 'json', '--all', '--no-pager', '-q'];
-  if (afterCursor !== undefined) args.push(`--after-cursor=${afterCursor}`);
-  const { stdout } = await execFileAsync('journalctl', [...args, ...matches], {
-    maxBuffer: 256 * 1024 * 1024,
-  });
+export async function readJournalJson(matches: readonly string[]): Promise<JsonJournalEntry[]> {
+  const { stdout } = await execFileAsync(
+    'journalctl',
+    ['-o', 'json', '--all', '--no-pager', '-q', ...matches],
+    { maxBuffer: 256 * 1024 * 1024 },
+  );
   return stdout
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as JsonJournalEntry);
 }
 
-/** The cursor of the newest entry in the journal, to read only what comes after it. */
-export async function journalTailCursor(): Promise<string | undefined> {
-  const { stdout } = await execFileAsync('journalctl', [
-    '-n',
-    '1',
-    '-o',
-    'json',
-    '--no-pager',
-    '-q',
-  ]);
-  const line = stdout.split('\n').find((l) => l.trim() !== '');
-  if (line === undefined) return undefined;
-  const cursor = (JSON.parse(line) as JsonJournalEntry)['__CURSOR'];
-  return typeof cursor === 'string' ? cursor : undefined;
-}
+/**
+ * A point in time, in the journal's microseconds, to pass as `sinceUsec`: entries
+ * received from now on are at or after it. PIDs wrap (pid_max is 32768 on small
+ * machines), so a match on a PID alone can find an older crash's entry.
+ * Not journalctl --after-cursor: journald here rotates often, and the newest
+ * entry's cursor does not reliably bound what comes after it.
+ */
+export const journalNow = (): number => Date.now() * 1000;
 
 /** Poll until at least `count` entries match, and return them (oldest first). */
 export async function waitForJournalEntries(
@@ -132,14 +122,13 @@ export async function waitForJournalEntries(
   {
     count = 1,
     timeoutMs = 30_000,
-    afterCursor,
-  }: { count?: number; timeoutMs?: number; afterCursor?: string } = {},
+    sinceUsec = 0,
+  }: { count?: number; timeoutMs?: number; sinceUsec?: number } = {},
 ): Promise<JsonJournalEntry[]> {
   return waitFor(
     async () => {
-      const entries = await readJournalJson(
-        matches,
-        afterCursor === undefined ? {} : { afterCursor },
+      const entries = (await readJournalJson(matches)).filter(
+        (e) => Number(e['__REALTIME_TIMESTAMP']) >= sinceUsec,
       );
       return entries.length >= count ? entries : undefined;
     },

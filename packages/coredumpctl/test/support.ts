@@ -60,8 +60,8 @@ export async function injectEntry(fields: Record<string, string>): Promise<void>
   });
 }
 
-export function journalCount(match: string): number {
-  const r = spawnSync('journalctl', ['-q', '-o', 'cat', '--output-fields=MESSAGE_ID', match], {
+export function journalCount(...matches: string[]): number {
+  const r = spawnSync('journalctl', ['-q', '-o', 'cat', '--output-fields=MESSAGE_ID', ...matches], {
     encoding: 'utf8',
   });
   return r.stdout.split('\n').filter((l) => l !== '').length;
