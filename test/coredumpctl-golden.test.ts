@@ -164,6 +164,33 @@ describe('same output as systemd coredumpctl', () => {
   });
 });
 
+describe('a journal directory without files: the same notices as systemd', () => {
+  let empty: string;
+  beforeAll(() => {
+    empty = mkdtempSync(join(tmpdir(), 'cdts-golden-empty-'));
+  });
+  afterAll(() => {
+    rmSync(empty, { recursive: true, force: true });
+  });
+
+  it.for([
+    ['list'],
+    ['--json=short', 'list'],
+    ['info'],
+    ['-1'],
+    ['dump', '-o', '/dev/null'],
+    ['-q', 'list'],
+    ['-q', 'info'],
+  ])('%j', (args) => {
+    const { ours, systemd } = both([`--directory=${empty}`, ...args]);
+    expect(systemd.status).toBe(1);
+    if (!args.includes('-q')) expect(systemd.stderr).toMatch(/^No journal files were found\.\n/);
+    expect(ours.stderr).toBe(systemd.stderr);
+    expect(ours.stdout).toBe(systemd.stdout);
+    expect(ours.status).toBe(systemd.status);
+  });
+});
+
 describe('expected failures (spec §12), same message and status as systemd', () => {
   it.for([
     ['-n', '0'],

@@ -8,7 +8,7 @@ import type { VerbContext } from './context.js';
 import { findCore, openCore, errnoText } from './core-source.js';
 import { CoredumpctlError } from './errors.js';
 import { completeEntry, renderInfo } from './info.js';
-import { baseQuery, queryEntries, withoutTimes } from './journal-query.js';
+import { baseQuery, queryEntries, withFileNotices, withoutTimes } from './journal-query.js';
 import { canWriteSparse, writeDense, writeSparse } from './sparse.js';
 import type { CoredumpEntry } from './entry.js';
 
@@ -18,8 +18,8 @@ export async function focusEntry(
 ): Promise<{ entry: CoredumpEntry; more: boolean }> {
   const q = withoutTimes(baseQuery(ctx.options));
   const found: CoredumpEntry[] = [];
-  for await (const e of queryEntries({ ...q, reverse: true, lines: 2 }, ctx.journalctl))
-    found.push(e);
+  const two = queryEntries({ ...q, reverse: true, lines: 2 }, ctx.journalctl);
+  for await (const e of withFileNotices(ctx, q, two)) found.push(e);
   const entry = found[0];
   if (entry === undefined) throw new CoredumpctlError('ERR_NOT_FOUND', 'No match found.');
   return { entry: await completeEntry(ctx, q, entry), more: found.length > 1 };

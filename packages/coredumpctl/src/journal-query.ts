@@ -1,7 +1,8 @@
 // How coredumpctl's journal selection maps onto journalctl: -D, --root,
 // --file, --all, the matches, and --since/--until as "@seconds.µs".
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { parseExportStream } from '@coredump-ts/journal/read';
+import type { VerbContext } from './context.js';
 import { entryFromExport, entryFromJsonLine, type CoredumpEntry } from './entry.js';
 import { CoredumpctlError } from './errors.js';
 import { buildMatches } from './matches.js';
@@ -41,12 +42,18 @@ export function withoutTimes(q: Query): Query {
   return rest;
 }
 
-export function journalctlArgs(q: Query, format: 'json' | 'export'): string[] {
-  const args = ['-o', format, '--no-pager', '-q'];
+/** Which journal files: -D, --file, --root, --all. */
+function selectionArgs(q: Query): string[] {
+  const args: string[] = [];
   if (q.directory !== undefined) args.push(`--directory=${q.directory}`);
   for (const f of q.files ?? []) args.push(`--file=${f}`);
   if (q.root !== undefined) args.push(`--root=${q.root}`);
   if (q.all === true) args.push('--merge');
+  return args;
+}
+
+export function journalctlArgs(q: Query, format: 'json' | 'export'): string[] {
+  const args = ['-o', format, '--no-pager', '-q', ...selectionArgs(q)];
   if (q.since !== undefined && q.cursor === undefined) args.push(`--since=${q.since}`);
   if (q.until !== undefined && q.cursor === undefined) args.push(`--until=${q.until}`);
   if (q.cursor !== undefined) args.push(`--cursor=${q.cursor}`);
@@ -143,4 +150,61 @@ export async function fetchFullFields(
     break;
   }
   return undefined;
+}
+
+/**
+ * The notices in journalctl's stderr that are about the journal files
+ * themselves: the access hint (a "Hint: " line and its indented
+ * continuation) and "No journal files were found.".
+ */
+export function keepFileNotices(stderr: string): string {
+  const kept: string[] = [];
+  let inHint = false;
+  for (const line of stderr.split('\n')) {
+    inHint = line.startsWith('Hint: ') || (inHint && line.startsWith('      '));
+    if (inHint || line === 'No journal files were found.') kept.push(`${line}\n`);
+  }
+  return kept.join('');
+}
+
+/**
+ * What systemd's coredumpctl says about the journal files before any entry
+ * (journal_access_check_and_warn): to a user who may not read all of them, which
+ * groups may; and "No journal files were found.". journalctl prints these only in
+ * its short output mode, never with -o json, so this asks `journalctl -o short
+ * -n 0` over the same files (no matches: they do not change which files open).
+ */
+export function journalFileNotices(q: Query, journalctl = 'journalctl'): Promise<string> {
+  const args = ['-o', 'short', '--lines=0', '--no-pager', ...selectionArgs(q)];
+  return new Promise((resolve) => {
+    // Its exit status is the main query's business; only the notices matter here.
+    execFile(journalctl, args, { encoding: 'utf8' }, (_error, _stdout, stderr) => {
+      resolve(keepFileNotices(stderr));
+    });
+  });
+}
+
+/**
+ * `entries`, with systemd's notices about the journal files (journalFileNotices)
+ * where systemd prints them: first, for a user who is not root (who may be
+ * missing files); for root, who can open every file, only when nothing matched,
+ * since then the reason may be that there were no files. Nothing with -q.
+ */
+export async function* withFileNotices<T>(
+  ctx: VerbContext,
+  q: Query,
+  entries: AsyncIterable<T>,
+): AsyncGenerator<T> {
+  if (ctx.options.quiet) {
+    yield* entries;
+    return;
+  }
+  const asRoot = process.geteuid?.() === 0;
+  if (!asRoot) ctx.stderr.write(await journalFileNotices(q, ctx.journalctl));
+  let any = false;
+  for await (const e of entries) {
+    any = true;
+    yield e;
+  }
+  if (!any && asRoot) ctx.stderr.write(await journalFileNotices(q, ctx.journalctl));
 }

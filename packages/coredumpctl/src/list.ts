@@ -9,6 +9,7 @@ import {
   baseQuery,
   fetchFullFields,
   queryEntries,
+  withFileNotices,
   withoutTimes,
   type Query,
 } from './journal-query.js';
@@ -102,13 +103,14 @@ export async function* selectEntries(
   if (focus) {
     // focus(): seek to the tail and take one entry; --since/--until do not apply.
     const rest = withoutTimes(q);
-    for await (const e of queryEntries({ ...rest, reverse: true, lines: 1 }, ctx.journalctl)) {
+    const one = queryEntries({ ...rest, reverse: true, lines: 1 }, ctx.journalctl);
+    for await (const e of withFileNotices(ctx, rest, one)) {
       yield e;
       return;
     }
     throw new CoredumpctlError('ERR_NOT_FOUND', 'No match found.');
   }
-  yield* queryEntries({ ...q, reverse: o.reverse }, ctx.journalctl);
+  yield* withFileNotices(ctx, q, queryEntries({ ...q, reverse: o.reverse }, ctx.journalctl));
 }
 
 export async function runList(ctx: VerbContext): Promise<void> {
