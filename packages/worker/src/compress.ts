@@ -2,8 +2,6 @@
 // flags truncation and remembers the core's first bytes for the ACL decision)
 // and the zstd compressor. Both are synchronous: the worker drains one pipe
 // into one file and has nothing else to do meanwhile (store.ts drives them).
-import { availableParallelism } from 'node:os';
-
 import zstd from 'zstd-napi/binding.js';
 
 import { ELF_HEADER_PEEK_BYTES } from './access.js';
@@ -48,17 +46,20 @@ export function takeWithinLimit(maxBytes: number, state: LimitState, chunk: Buff
 
 export const ZSTD_LEVEL = 3;
 /**
- * zstd's multithreaded job size. Its default at level 3 is several MiB per job, and
- * each worker thread holds its input and output buffers, so the worker's RSS grows
- * with it; 1 MiB (zstd's minimum is 512 KiB) keeps it flat (docs/performance.md).
+ * zstd's multithreaded job size, used only when nbWorkers > 0. Its default at level 3
+ * is several MiB per job, held per worker thread; 1 MiB (zstd's minimum is 512 KiB)
+ * kept the RSS down when the worker ran zstd on a thread (docs/performance.md).
  */
 export const ZSTD_JOB_SIZE_BYTES = 1024 * 1024;
 /**
- * zstd threads. One already overlaps reading and compressing; two drained 512 MiB of
- * zeros a little faster but raised the peak RSS of a random core by ~5 MiB, past 1.2x
- * that of a 1 MiB crash (docs/performance.md).
+ * zstd threads: none. On mostly-zero cores zstd level 3 runs at ~4 GB/s on one
+ * core, and handing it 1 MiB jobs on a thread cost more than it overlapped: a
+ * 512 MiB touched core took 362-391 ms to its entry inline against 458-514 ms with
+ * one thread, 2 GiB 1.07-1.39 s against 1.65-1.82 s, and the worker's peak RSS
+ * stays 54-56 MiB at every size. Only a 2 GiB random core was faster on a thread
+ * (4.2-4.4 s against 5.2-5.5 s; systemd takes 14 s). docs/performance.md.
  */
-export const ZSTD_WORKERS = 1;
+export const ZSTD_WORKERS = 0;
 /** One fixed output buffer; zstd hands back at most this much per call. */
 const OUT_BUFFER_BYTES = 1024 * 1024;
 
@@ -74,18 +75,19 @@ export interface Compressor {
 
 /**
  * zstd level 3 with a checksum, one frame, through the low-level streaming API
- * (ZSTD_compressStream2) with one fixed output buffer. With nbWorkers >= 1 the
- * compression runs on zstd's own threads: push() hands the input over and
+ * (ZSTD_compressStream2) with one fixed output buffer. With nbWorkers 0 (the
+ * default) push() compresses in the caller while the kernel goes on filling the
+ * core pipe; with nbWorkers >= 1 it hands the input to zstd's own threads and
  * returns, so the caller reads the next chunk while the last one compresses.
  */
-export function createCompressor(
-  nbWorkers = Math.max(1, Math.min(ZSTD_WORKERS, availableParallelism())),
-): Compressor {
+export function createCompressor(nbWorkers = ZSTD_WORKERS): Compressor {
   const cctx = new zstd.CCtx();
   cctx.setParameter(zstd.CParameter.compressionLevel, ZSTD_LEVEL);
   cctx.setParameter(zstd.CParameter.checksumFlag, 1);
-  cctx.setParameter(zstd.CParameter.nbWorkers, nbWorkers);
-  cctx.setParameter(zstd.CParameter.jobSize, ZSTD_JOB_SIZE_BYTES);
+  if (nbWorkers > 0) {
+    cctx.setParameter(zstd.CParameter.nbWorkers, nbWorkers);
+    cctx.setParameter(zstd.CParameter.jobSize, ZSTD_JOB_SIZE_BYTES);
+  }
   const out = Buffer.allocUnsafe(OUT_BUFFER_BYTES);
   return {
     push(src, write) {
