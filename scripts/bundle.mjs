@@ -1,11 +1,13 @@
-// After `tsc -b`: bundle each binary's run.js (and the workspace packages it
-// imports) into dist/bundle/main.js, one file instead of ~20-40 ESM modules to
-// resolve and link on every crash. What run.js loads with import() (the
-// handler's in-process and --backtrace paths) goes into lazily loaded chunks of
-// the same module graph, so no module exists twice (protocol's CoredumpError is
-// matched with instanceof). dist/main.js stays the entry: it runs the bundle
-// only while every input listed in dist/bundle/inputs is older than the bundle,
-// so a later bare `tsc -b` falls back to the unbundled run.js.
+// After `tsc -b`: bundle each binary's entry (run.js, or coredumpctl's cli.js)
+// and the workspace packages it imports into dist/bundle/main.js, one file
+// instead of ~20-40 ESM modules to resolve and link on every start. What the
+// entry loads with import() (the handler's in-process and --backtrace paths,
+// coredumpctl's zstd) goes into lazily loaded chunks of the same module graph,
+// so no module exists twice (protocol's CoredumpError is matched with
+// instanceof). dist/main.js stays the entry: it runs the bundle only while
+// every input listed in dist/bundle/inputs is older than the bundle
+// (@coredump-ts/protocol/entry), so a later bare `tsc -b` falls back to the
+// unbundled code.
 // Native addons stay outside: zstd-napi and fs-xattr by name, and
 // @coredump-ts/unix's addon.js by a path relative to the bundle (it loads its
 // .node file relative to its own URL).
@@ -18,14 +20,19 @@ import { build } from 'esbuild';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const UNIX_ADDON = resolve(ROOT, 'packages/unix/dist/addon.js');
 
-const BINARIES = ['handler', 'worker'];
+// Each binary's package and the module its dist/main.js runs when unbundled.
+const BINARIES = [
+  ['handler', 'run.js'],
+  ['worker', 'run.js'],
+  ['coredumpctl', 'cli.js'],
+];
 
 function relativeImport(fromDir, path) {
   const rel = relative(fromDir, path);
   return rel.startsWith('.') ? rel : `./${rel}`;
 }
 
-for (const pkg of BINARIES) {
+for (const [pkg, unbundled] of BINARIES) {
   const dist = resolve(ROOT, 'packages', pkg, 'dist');
   const outdir = resolve(dist, 'bundle');
   const keepOut = {
@@ -41,7 +48,7 @@ for (const pkg of BINARIES) {
   };
   const result = await build({
     absWorkingDir: ROOT,
-    entryPoints: [resolve(dist, 'run.js')],
+    entryPoints: [resolve(dist, unbundled)],
     outdir,
     entryNames: 'main',
     chunkNames: 'chunk-[hash]',

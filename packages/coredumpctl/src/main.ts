@@ -1,5 +1,6 @@
 #!/usr/bin/node
-// coredumpctl-ts: list, info, dump and debug coredumps from the journal.
-import { run } from './run.js';
+// coredumpctl-ts: list, info, dump and debug coredumps from the journal (cli.ts),
+// bundled when the bundle is fresh (@coredump-ts/protocol/entry).
+import { runEntry } from '@coredump-ts/protocol/entry';
 
-process.exitCode = await run(process.argv.slice(2));
+await runEntry(import.meta.url, './cli.js');
