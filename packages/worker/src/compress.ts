@@ -57,7 +57,7 @@ export const ZSTD_JOB_SIZE_BYTES = 1024 * 1024;
  * 512 MiB touched core took 362-391 ms to its entry inline against 458-514 ms with
  * one thread, 2 GiB 1.07-1.39 s against 1.65-1.82 s, and the worker's peak RSS
  * stays 54-56 MiB at every size. Only a 2 GiB random core was faster on a thread
- * (4.2-4.4 s against 5.2-5.5 s; systemd takes 14 s). docs/performance.md.
+ * (4.2-4.4 s against 5.2-5.5 s; systemd takes 10-14 s). docs/performance.md.
  */
 export const ZSTD_WORKERS = 0;
 /** One fixed output buffer; zstd hands back at most this much per call. */
