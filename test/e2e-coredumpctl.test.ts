@@ -11,39 +11,45 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   crashProgram,
-  ensureTestUser,
   expectEntry,
   expectStoredFile,
   sha256File,
-  startPipeline,
   zstdSha256,
-  type Pipeline,
 } from './support/e2e.js';
+import { setUpE2eFixture } from './support/e2e-fixture.js';
 import { isElfCore } from './support/elf.js';
-import { ensureJournald, type JournaldHandle } from './support/journald.js';
 
 const execFileAsync = promisify(execFile);
 const SYSTEMD_COREDUMPCTL = '/usr/bin/coredumpctl';
 
-let journald: JournaldHandle;
-let p: Pipeline;
-let out: string;
+// The hooks below run after the fixture's setup and before its teardown
+// (vitest's sequence.hooks 'stack'): the dump dir goes first, then the
+// pipeline, then journald.
+const e2e = setUpE2eFixture();
+/** Empty until created: the fixture's setup may fail before then. */
+let out = '';
 let crash: { pid: number; path: string; uid: number };
 
 beforeAll(async () => {
-  journald = await ensureJournald();
-  const uid = ensureTestUser();
-  p = await startPipeline();
   out = mkdtempSync(join(tmpdir(), 'cdts-e2e-dump-'));
-  const { exit, entry } = await crashProgram(p, 'segv', [], { uid });
-  expectEntry(entry, { pid: exit.pid, comm: 'segv', uid, signalName: 'SIGSEGV', signal: 11 });
-  const path = await expectStoredFile(entry, p, { pid: exit.pid, comm: 'segv', uid, acl: true });
-  crash = { pid: exit.pid, path, uid };
+  const { exit, entry } = await crashProgram(e2e.pipeline, 'segv', [], { uid: e2e.uid });
+  expectEntry(entry, {
+    pid: exit.pid,
+    comm: 'segv',
+    uid: e2e.uid,
+    signalName: 'SIGSEGV',
+    signal: 11,
+  });
+  const path = await expectStoredFile(entry, e2e.pipeline, {
+    pid: exit.pid,
+    comm: 'segv',
+    uid: e2e.uid,
+    acl: true,
+  });
+  crash = { pid: exit.pid, path, uid: e2e.uid };
 }, 600_000);
-afterAll(async () => {
-  rmSync(out, { recursive: true, force: true });
-  await p.close();
-  await journald.stop();
+afterAll(() => {
+  if (out !== '') rmSync(out, { recursive: true, force: true });
 });
 
 const ctl = async (args: readonly string[]): Promise<string> =>

@@ -6,42 +6,27 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { compileCrasher, startCrasher, type RunningCrasher } from './support/crashers.js';
 import {
   crashProgram,
   crashThrough,
-  ensureTestUser,
   expectEntry,
   expectStoredFile,
-  startPipeline,
   waitForCrashEntry,
   withPipelineKernel,
-  type Pipeline,
 } from './support/e2e.js';
-import { ensureJournald, type JournaldHandle } from './support/journald.js';
+import { setUpE2eFixture } from './support/e2e-fixture.js';
 
 const execFileAsync = promisify(execFile);
 
-let journald: JournaldHandle;
-let p: Pipeline;
-let uid: number;
-
-beforeAll(async () => {
-  journald = await ensureJournald();
-  uid = ensureTestUser();
-  p = await startPipeline();
-});
-afterAll(async () => {
-  await p.close();
-  await journald.stop();
-});
+const e2e = setUpE2eFixture();
 
 const segvEntry = (pid: number, comm = 'segv') => ({
   pid,
   comm,
-  uid,
+  uid: e2e.uid,
   signalName: 'SIGSEGV',
   signal: 11,
 });
@@ -76,12 +61,12 @@ describe('load and failure', { timeout: 600_000 }, () => {
   it(`a burst of ${String(BURST)} crashes within a second: every one recorded`, async () => {
     const segv = await compileCrasher('segv');
     const sinceUsec = (Math.floor(Date.now() / 1000) - 1) * 1_000_000;
-    const exits = await withPipelineKernel(p, async () => {
+    const exits = await withPipelineKernel(e2e.pipeline, async () => {
       const procs: RunningCrasher[] = [];
       // Paced over about a second rather than all in one instant: the kernel
       // itself skips dumps beyond core_pipe_limit=16 in flight at once.
       for (let i = 0; i < BURST; i++) {
-        procs.push(startCrasher(segv, [], { uid }));
+        procs.push(startCrasher(segv, [], { uid: e2e.uid }));
         await sleep(30);
       }
       return Promise.all(procs.map((c) => c.exited));
@@ -99,17 +84,17 @@ describe('load and failure', { timeout: 600_000 }, () => {
     for (const [i, entry] of entries.entries()) {
       expectEntry(entry, segvEntry(exits[i]?.pid ?? 0));
     }
-    const files = p.files();
+    const files = e2e.pipeline.files();
     expect(files).toHaveLength(BURST);
     for (const e of exits) {
       expect(files.filter((f) => f.includes(`.${String(e.pid)}.`))).toHaveLength(1);
     }
-    p.clearStorage();
+    e2e.pipeline.clearStorage();
   });
 
   it('a 512 MiB core: stored whole, the worker peak RSS stays flat', async () => {
     const alloc = await compileCrasher('alloc');
-    const activationPid = p.activation?.pid;
+    const activationPid = e2e.pipeline.activation?.pid;
     if (activationPid === undefined) throw new Error('no listener');
     const peaks = new Map<number, number>();
     const state = { sampling: true };
@@ -124,9 +109,11 @@ describe('load and failure', { timeout: 600_000 }, () => {
     })();
     let result;
     try {
-      result = await crashThrough(p, () => startCrasher(alloc, ['512', 'touch'], { uid }), {
-        timeoutMs: 300_000,
-      });
+      result = await crashThrough(
+        e2e.pipeline,
+        () => startCrasher(alloc, ['512', 'touch'], { uid: e2e.uid }),
+        { timeoutMs: 300_000 },
+      );
     } finally {
       state.sampling = false;
       await sampler;
@@ -134,7 +121,12 @@ describe('load and failure', { timeout: 600_000 }, () => {
     const { exit, entry } = result;
     expectEntry(entry, segvEntry(exit.pid, 'alloc'));
     expect(entry['COREDUMP_TRUNCATED']).toBeUndefined();
-    const path = await expectStoredFile(entry, p, { pid: exit.pid, comm: 'alloc', uid, acl: true });
+    const path = await expectStoredFile(entry, e2e.pipeline, {
+      pid: exit.pid,
+      comm: 'alloc',
+      uid: e2e.uid,
+      acl: true,
+    });
     const { stdout } = await execFileAsync('sh', ['-c', 'zstd -dc -- "$1" | wc -c', 'sh', path]);
     expect(Number(stdout.trim())).toBeGreaterThan(512 << 20);
     // One worker served this crash and was observed while it ran.
@@ -142,18 +134,23 @@ describe('load and failure', { timeout: 600_000 }, () => {
     const [peak] = [...peaks.values()];
     expect(peak).toBeGreaterThan(10 << 20);
     expect(peak).toBeLessThan(150 << 20);
-    p.clearStorage();
+    e2e.pipeline.clearStorage();
   });
 
   it('the listener stopped: the handler records the crash itself', async () => {
-    await p.stopListener();
+    await e2e.pipeline.stopListener();
     try {
-      const { exit, entry } = await crashProgram(p, 'segv', [], { uid });
+      const { exit, entry } = await crashProgram(e2e.pipeline, 'segv', [], { uid: e2e.uid });
       expectEntry(entry, segvEntry(exit.pid));
-      await expectStoredFile(entry, p, { pid: exit.pid, comm: 'segv', uid, acl: true });
+      await expectStoredFile(entry, e2e.pipeline, {
+        pid: exit.pid,
+        comm: 'segv',
+        uid: e2e.uid,
+        acl: true,
+      });
     } finally {
-      await p.startListener();
-      p.clearStorage();
+      await e2e.pipeline.startListener();
+      e2e.pipeline.clearStorage();
     }
   });
 });
