@@ -23,6 +23,11 @@ export default tseslint.config(
     },
   },
   {
+    // The CommonJS entries (src/*.cts): TypeScript's CommonJS import is `import x = require()`.
+    files: ['**/*.cts'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Plain-JS scripts (benchmarks, fixtures run by child processes) are not in
     // the TypeScript project: lint them without type information.
     files: ['**/*.mjs', '**/*.cjs', '**/*.js'],

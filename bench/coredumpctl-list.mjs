@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const N = 5000;
 const MARK = 'CDTS_BENCH=coredumpctl-list-5000';
-const OURS = fileURLToPath(new URL('../packages/coredumpctl/dist/main.js', import.meta.url));
+const OURS = fileURLToPath(new URL('../packages/coredumpctl/dist/main.cjs', import.meta.url));
 
 const count = () =>
   spawnSync('journalctl', ['-q', '-o', 'cat', '--output-fields=MESSAGE_ID', MARK], {

@@ -67,8 +67,8 @@ const BURST_LIMITS = list(opt['burst-limits']).map(Number);
 const PIPE_LIMIT = 16; // systemd's sysctl.d/50-coredump.conf value
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const HANDLER = `${ROOT}packages/handler/dist/main.js`;
-const WORKER = opt.worker ?? `${ROOT}packages/worker/dist/main.js`;
+const HANDLER = `${ROOT}packages/handler/dist/main.cjs`;
+const WORKER = opt.worker ?? `${ROOT}packages/worker/dist/main.cjs`;
 const WORKER_ENV = Object.fromEntries(
   list(opt['worker-env']).map((kv) => [
     kv.slice(0, kv.indexOf('=')),

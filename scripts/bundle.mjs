@@ -1,16 +1,22 @@
 // After `tsc -b`: bundle each binary's entry (run.js, or coredumpctl's cli.js)
-// and the workspace packages it imports into dist/bundle/main.js, one file
-// instead of ~20-40 ESM modules to resolve and link on every start. What the
-// entry loads with import() (the handler's in-process and --backtrace paths,
-// coredumpctl's zstd) goes into lazily loaded chunks of the same module graph,
-// so no module exists twice (protocol's CoredumpError is matched with
-// instanceof). dist/main.js stays the entry: it runs the bundle only while
-// every input listed in dist/bundle/inputs is older than the bundle
+// and the workspace packages it imports into dist/bundle/main.cjs, one
+// CommonJS file instead of ~20-40 ESM modules to resolve, link and translate
+// on every start. What the entry loads with import() (the handler's in-process
+// and --backtrace paths, coredumpctl's zstd) stays lazy: esbuild wraps such a
+// module in a function that runs on first import(), so its code is parsed but
+// not run, and the natives it requires are not loaded. One file also means no
+// module exists twice (protocol's CoredumpError is matched with instanceof).
+// dist/main.cjs stays the entry: it runs the bundle only while every input
+// listed in dist/bundle/inputs is older than the bundle
 // (@coredump-ts/protocol/entry), so a later bare `tsc -b` falls back to the
 // unbundled code.
-// Native addons stay outside: zstd-napi and fs-xattr by name, and
-// @coredump-ts/unix's addon.js by a path relative to the bundle (it loads its
-// .node file relative to its own URL).
+//
+// zstd-napi stays outside, required by name at run time.
+// @coredump-ts/unix's addon.js is bundled, but it finds its .node file
+// from import.meta.url, which CommonJS lacks: every input's import.meta.url
+// becomes the URL that input had, computed from the bundle's __dirname, so
+// the tree can move as long as its layout stays.
+import { readFile } from 'node:fs/promises';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,9 +24,8 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const UNIX_ADDON = resolve(ROOT, 'packages/unix/dist/addon.js');
 
-// Each binary's package and the module its dist/main.js runs when unbundled.
+// Each binary's package and the module its dist/main.cjs runs when unbundled.
 const BINARIES = [
   ['handler', 'run.js'],
   ['worker', 'run.js'],
@@ -32,33 +37,38 @@ function relativeImport(fromDir, path) {
   return rel.startsWith('.') ? rel : `./${rel}`;
 }
 
+/** The helper each bundle starts with: an input's own file URL, from its path relative to the bundle. */
+const META_URL_HELPER =
+  'const __inputUrl = (rel) => require("node:url").pathToFileURL(require("node:path").join(__dirname, rel)).href;';
+
 for (const [pkg, unbundled] of BINARIES) {
   const dist = resolve(ROOT, 'packages', pkg, 'dist');
   const outdir = resolve(dist, 'bundle');
-  const keepOut = {
-    name: 'keep-out',
+  const entry = resolve(outdir, 'main.cjs');
+  const metaUrl = {
+    name: 'import-meta-url',
     setup(b) {
-      b.onResolve({ filter: /\.js$/ }, (args) => {
-        if (!args.path.startsWith('.')) return undefined;
-        const path = resolve(args.resolveDir, args.path);
-        if (path !== UNIX_ADDON) return undefined;
-        return { path: relativeImport(outdir, path), external: true };
+      b.onLoad({ filter: /\.js$/ }, async (args) => {
+        const text = await readFile(args.path, 'utf8');
+        if (!text.includes('import.meta.url')) return undefined;
+        const rel = JSON.stringify(relative(outdir, args.path));
+        return { contents: text.replaceAll('import.meta.url', `__inputUrl(${rel})`), loader: 'js' };
       });
     },
   };
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: [resolve(dist, unbundled)],
-    outdir,
-    entryNames: 'main',
-    chunkNames: 'chunk-[hash]',
+    outfile: entry,
     bundle: true,
-    splitting: true,
     platform: 'node',
-    format: 'esm',
+    format: 'cjs',
     target: 'node20',
-    external: ['zstd-napi', 'fs-xattr'],
-    plugins: [keepOut],
+    external: ['zstd-napi'],
+    plugins: [metaUrl],
+    banner: { js: META_URL_HELPER },
+    // Any import.meta left would be {} in CommonJS: fail the build instead.
+    logOverride: { 'empty-import-meta': 'error' },
     metafile: true,
     write: false,
     legalComments: 'none',
@@ -67,16 +77,13 @@ for (const [pkg, unbundled] of BINARIES) {
   const inputs = Object.keys(result.metafile.inputs).map((p) =>
     relativeImport(dist, resolve(ROOT, p)),
   );
-  // Inputs list first, bundle last: main.js's mtime is then >= every input's.
+  // Inputs list first, bundle last: main.cjs's mtime is then >= every input's.
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir);
   writeFileSync(resolve(outdir, 'inputs'), `${inputs.join('\n')}\n`);
-  const entry = resolve(outdir, 'main.js');
-  const files = result.outputFiles.sort(
-    (a, b) => Number(a.path === entry) - Number(b.path === entry),
-  );
-  for (const file of files) writeFileSync(file.path, file.contents);
+  const [file] = result.outputFiles;
+  writeFileSync(file.path, file.contents);
   console.log(
-    `bundle: packages/${pkg}/dist/bundle/main.js (${String(files.length)} files, ${String(inputs.length)} inputs)`,
+    `bundle: packages/${pkg}/dist/bundle/main.cjs (${String(inputs.length)} inputs, ${String(Math.round(file.contents.length / 1024))} KiB)`,
   );
 }

@@ -1,5 +1,5 @@
 // The handler on the real crash path: the kernel pipes a real crash into the
-// built packages/handler/dist/main.js (through a wrapper that sets the test
+// built packages/handler/dist/main.cjs (through a wrapper that sets the test
 // socket and kmsg file), and a test receiver checks the wire protocol and the
 // core it can read through the passed fd.
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';

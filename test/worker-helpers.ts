@@ -24,7 +24,7 @@ import { compileCrasher, startCrasher } from './support/crashers.js';
 const execFileAsync = promisify(execFile);
 
 export const WORKER_MAIN = fileURLToPath(
-  new URL('../packages/worker/dist/main.js', import.meta.url),
+  new URL('../packages/worker/dist/main.cjs', import.meta.url),
 );
 
 /** The kernel and socket activation run the built worker: fail clearly without it. */

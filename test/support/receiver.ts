@@ -98,7 +98,7 @@ export function startReceiver(socketPath: string): Receiver {
 }
 
 export const HANDLER_MAIN = fileURLToPath(
-  new URL('../../packages/handler/dist/main.js', import.meta.url),
+  new URL('../../packages/handler/dist/main.cjs', import.meta.url),
 );
 
 /** A wrapper the kernel can exec: exports the test paths, then runs the built handler. */

@@ -27,8 +27,8 @@ export function collectorPaths(
   return {
     socket: env.COREDUMP_TS_SOCKET ?? '/run/systemd/coredump',
     journalSocket: env.COREDUMP_TS_JOURNAL_SOCKET ?? '/run/systemd/journal/socket',
-    handler: env.COREDUMP_TS_HANDLER_BIN ?? `${appDir}/packages/handler/dist/main.js`,
-    worker: env.COREDUMP_TS_WORKER_BIN ?? `${appDir}/packages/worker/dist/main.js`,
+    handler: env.COREDUMP_TS_HANDLER_BIN ?? `${appDir}/packages/handler/dist/main.cjs`,
+    worker: env.COREDUMP_TS_WORKER_BIN ?? `${appDir}/packages/worker/dist/main.cjs`,
     journald: '/lib/systemd/systemd-journald',
     procNetUnix: '/proc/net/unix',
   };

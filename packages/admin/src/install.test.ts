@@ -73,7 +73,7 @@ describe('install into --root', () => {
     );
     expect(readlinkSync(at('usr/lib/coredump-ts/app'))).toBe(defaultAppDir());
     expect(readlinkSync(at('usr/lib/coredump-ts/worker.js'))).toBe(
-      'app/packages/worker/dist/main.js',
+      'app/packages/worker/dist/main.cjs',
     );
     expect(lstatSync(at('etc/systemd/system/systemd-coredump@.service')).mode & 0o777).toBe(0o644);
     expect(first.todo.join('\n')).toContain(

@@ -31,7 +31,7 @@ export const SOCKET_UNIT = 'systemd-coredump.socket';
 export function isOurCorePattern(pattern: string): boolean {
   return (
     pattern.includes('/coredump-ts/handler.js') ||
-    pattern.includes('/packages/handler/dist/main.js')
+    /\/packages\/handler\/dist\/main\.c?js\b/.test(pattern)
   );
 }
 

@@ -64,9 +64,9 @@ export interface InstallLink {
 export function installLinks(appDir: string): InstallLink[] {
   return [
     { target: `${LIB_DIR}/app`, pointsTo: appDir },
-    { target: `${LIB_DIR}/handler.js`, pointsTo: 'app/packages/handler/dist/main.js' },
-    { target: `${LIB_DIR}/worker.js`, pointsTo: 'app/packages/worker/dist/main.js' },
-    { target: `${LIB_DIR}/coredumpctl.js`, pointsTo: 'app/packages/coredumpctl/dist/main.js' },
+    { target: `${LIB_DIR}/handler.js`, pointsTo: 'app/packages/handler/dist/main.cjs' },
+    { target: `${LIB_DIR}/worker.js`, pointsTo: 'app/packages/worker/dist/main.cjs' },
+    { target: `${LIB_DIR}/coredumpctl.js`, pointsTo: 'app/packages/coredumpctl/dist/main.cjs' },
   ];
 }
 

@@ -5,7 +5,7 @@ import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const OURS = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+export const OURS = fileURLToPath(new URL('../dist/main.cjs', import.meta.url));
 export const SYSTEMD = '/usr/bin/coredumpctl';
 export const MESSAGE_ID_COREDUMP = 'fc2e22bc6ee647b6b90729ab34a250b1';
 export const MESSAGE_ID_BACKTRACE = '1f4e0a44a88649939aaea34fc6da8c95';

@@ -1,25 +1,37 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bundleIsFresh, runEntry } from './entry.js';
+
+// The entry as `npm run build` compiles it (what dist/main.cjs requires): real
+// CommonJS, which vitest's transform does not run (import = require).
+const BUILT = fileURLToPath(new URL('../dist/entry.cjs', import.meta.url));
+const entry = createRequire(import.meta.url)(BUILT) as typeof import('./entry.cjs');
 
 describe('bundleIsFresh / runEntry', () => {
   let dist: string;
-  let mainUrl: string;
   const at = (path: string, seconds: number): void => {
     utimesSync(join(dist, path), seconds, seconds);
+  };
+  /** What a node process running the built runEntry(dist, './run.js') prints (the real CommonJS). */
+  const ran = (): string => {
+    const r = spawnSync(
+      process.execPath,
+      ['-e', 'require(process.argv[1]).runEntry(process.argv[2], "./run.js")', BUILT, dist],
+      { encoding: 'utf8' },
+    );
+    return `${r.stdout}${r.stderr}`.trim();
   };
 
   beforeEach(() => {
     dist = mkdtempSync(join(tmpdir(), 'cdts-entry-'));
     mkdirSync(join(dist, 'bundle'));
-    writeFileSync(join(dist, 'main.js'), '');
-    writeFileSync(join(dist, 'run.js'), 'globalThis.cdtsEntryRan = "unbundled";\n');
-    writeFileSync(join(dist, 'bundle', 'main.js'), 'globalThis.cdtsEntryRan = "bundle";\n');
+    writeFileSync(join(dist, 'run.js'), 'console.log("unbundled");\n');
+    writeFileSync(join(dist, entry.BUNDLE), 'console.log("bundle");\n');
     writeFileSync(join(dist, 'bundle', 'inputs'), './run.js\n');
-    mainUrl = pathToFileURL(join(dist, 'main.js')).href;
   });
   afterEach(() => {
     rmSync(dist, { recursive: true, force: true });
@@ -27,34 +39,44 @@ describe('bundleIsFresh / runEntry', () => {
 
   it('is fresh when the bundle is not older than any input', () => {
     at('run.js', 1_000);
-    at('bundle/main.js', 2_000);
-    expect(bundleIsFresh(mainUrl)).toBe(true);
+    at(entry.BUNDLE, 2_000);
+    expect(entry.bundleIsFresh(dist)).toBe(true);
   });
 
   it('is stale when an input changed after the bundle (a bare tsc -b)', () => {
-    at('bundle/main.js', 1_000);
+    at(entry.BUNDLE, 1_000);
     at('run.js', 2_000);
-    expect(bundleIsFresh(mainUrl)).toBe(false);
+    expect(entry.bundleIsFresh(dist)).toBe(false);
   });
 
   it('is stale when the bundle, its inputs list or an input is missing', () => {
     rmSync(join(dist, 'run.js'));
-    expect(bundleIsFresh(mainUrl)).toBe(false);
+    expect(entry.bundleIsFresh(dist)).toBe(false);
     rmSync(join(dist, 'bundle', 'inputs'));
-    expect(bundleIsFresh(mainUrl)).toBe(false);
+    expect(entry.bundleIsFresh(dist)).toBe(false);
     rmSync(join(dist, 'bundle'), { recursive: true });
-    expect(bundleIsFresh(mainUrl)).toBe(false);
+    expect(entry.bundleIsFresh(dist)).toBe(false);
   });
 
-  it('runs the bundle when fresh, the unbundled module otherwise', async () => {
-    const g = globalThis as { cdtsEntryRan?: string };
+  it('runs the bundle when fresh, the unbundled module otherwise', () => {
+    writeFileSync(join(dist, 'run.js'), 'export {};\nconsole.log("unbundled");\n');
+    writeFileSync(join(dist, 'package.json'), '{"type":"module"}\n');
     at('run.js', 1_000);
-    at('bundle/main.js', 2_000);
-    await runEntry(mainUrl, './run.js');
-    expect(g.cdtsEntryRan).toBe('bundle');
+    at(entry.BUNDLE, 2_000);
+    expect(ran()).toBe('bundle');
     at('run.js', 3_000);
-    await runEntry(mainUrl, './run.js');
-    expect(g.cdtsEntryRan).toBe('unbundled');
-    delete g.cdtsEntryRan;
+    expect(ran()).toBe('unbundled');
+  });
+
+  it('a failing unbundled module fails the process', () => {
+    rmSync(join(dist, 'bundle'), { recursive: true });
+    writeFileSync(join(dist, 'run.js'), 'throw new Error("broken run.js");\n');
+    const r = spawnSync(
+      process.execPath,
+      ['-e', 'require(process.argv[1]).runEntry(process.argv[2], "./run.js")', BUILT, dist],
+      { encoding: 'utf8' },
+    );
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('broken run.js');
   });
 });

@@ -1,6 +1,6 @@
 /* coredump_unix: the syscalls Node lacks for systemd-coredump's plumbing
  * (AF_UNIX seqpacket/dgram with SCM_RIGHTS, SO_PEERCRED, memfd seals, pipe
- * sizes, pidfds, O_TMPFILE). Only node_api.h. The typed API is ./index.ts;
+ * sizes, pidfds, O_TMPFILE, xattrs). Only node_api.h. The typed API is ./index.ts;
  * this file only registers the functions and a few constants. */
 #include "addon.h"
 #include "napi-util.h"
@@ -37,6 +37,7 @@ static const export_t EXPORTS[] = {
     {"openTmpfile", cu_open_tmpfile},
     {"linkTmpfile", cu_link_tmpfile},
     {"punchHole", cu_punch_hole},
+    {"fsetxattr", cu_fsetxattr},
     {"setDumpable", cu_set_dumpable},
     {"getDumpable", cu_get_dumpable},
     {"pipe", cu_pipe},

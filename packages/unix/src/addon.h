@@ -30,6 +30,7 @@ napi_value cu_pidfd_open(napi_env env, napi_callback_info info);
 napi_value cu_open_tmpfile(napi_env env, napi_callback_info info);
 napi_value cu_link_tmpfile(napi_env env, napi_callback_info info);
 napi_value cu_punch_hole(napi_env env, napi_callback_info info);
+napi_value cu_fsetxattr(napi_env env, napi_callback_info info);
 napi_value cu_set_dumpable(napi_env env, napi_callback_info info);
 napi_value cu_get_dumpable(napi_env env, napi_callback_info info);
 napi_value cu_pipe(napi_env env, napi_callback_info info);

@@ -43,6 +43,7 @@ export interface Addon {
   openTmpfile(dir: string, mode: number): number;
   linkTmpfile(fd: number, target: string): void;
   punchHole(fd: number, offset: number, length: number): void;
+  fsetxattr(fd: number, name: string, value: Buffer): void;
   setDumpable(on: boolean): void;
   getDumpable(): number;
   pipe(): [number, number];

@@ -1,5 +1,5 @@
 /* File-descriptor calls Node lacks: memfd + seals, pipe size, pidfd, O_TMPFILE
- * + linkat, hole punching, prctl(PR_SET_DUMPABLE), pipe2, close. */
+ * + linkat, hole punching, fsetxattr, prctl(PR_SET_DUMPABLE), pipe2, close. */
 #define _GNU_SOURCE
 #include "addon.h"
 #include "napi-util.h"
@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #ifndef SYS_pidfd_open
@@ -116,6 +117,28 @@ napi_value cu_punch_hole(napi_env env, napi_callback_info info) {
   if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length) < 0)
     return cu_throw_errno(env, errno, "fallocate", NULL);
   return cu_undefined(env);
+}
+
+/* fsetxattr(fd, name, value, len, 0): create or replace one attribute. */
+napi_value cu_fsetxattr(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  int32_t fd = -1;
+  if (!get_fd(env, info, 3, argv, &fd)) return NULL;
+  bool is_buffer = false;
+  if (napi_is_buffer(env, argv[2], &is_buffer) != napi_ok || !is_buffer) {
+    napi_throw_type_error(env, NULL, "value must be a Buffer");
+    return NULL;
+  }
+  void *data = NULL;
+  size_t length = 0;
+  if (napi_get_buffer_info(env, argv[2], &data, &length) != napi_ok) return NULL;
+  char *name = cu_get_string(env, argv[1], "name", NULL);
+  if (name == NULL) return NULL;
+  napi_value r = fsetxattr(fd, name, data, length, 0) < 0
+                     ? cu_throw_errno(env, errno, "fsetxattr", name)
+                     : cu_undefined(env);
+  free(name);
+  return r;
 }
 
 napi_value cu_set_dumpable(napi_env env, napi_callback_info info) {

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fstatSync, fsyncSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { getAttribute } from 'fs-xattr';
 import { describe, expect, it } from 'vitest';
 import {
   F_SEAL_GROW,
@@ -25,6 +26,7 @@ import {
   sealMemfd,
   setDumpable,
   setPipeSize,
+  setXattr,
 } from '@coredump-ts/unix';
 
 import { fdFixture } from '../../../test/support/fd-fixture.js';
@@ -199,6 +201,30 @@ describe('punchHole', () => {
     expect(after.size).toBe(size);
     expect(after.blocks).toBeLessThan(before.blocks);
     expect(before.blocks - after.blocks).toBeGreaterThanOrEqual(size / 2 / 512);
+  });
+});
+
+describe('setXattr', () => {
+  it('sets an attribute on a file with no name yet, as another reader sees it', async () => {
+    const fd = track(openTmpfile(fx.dir, 0o600));
+    setXattr(fd, 'user.coredump.pid', Buffer.from('4242'));
+    setXattr(fd, 'user.coredump.pid', Buffer.from('4243')); // replaced, not refused
+    const value = await getAttribute(`/proc/self/fd/${String(fd)}`, 'user.coredump.pid');
+    expect(value.toString()).toBe('4243');
+  });
+
+  it('throws a SysError naming the attribute for a namespace the kernel refuses', () => {
+    const fd = track(openTmpfile(fx.dir, 0o600));
+    expect(() => {
+      setXattr(fd, 'nonsense.name', Buffer.from('x'));
+    }).toThrow(expect.objectContaining({ code: 'EOPNOTSUPP', path: 'nonsense.name' }));
+  });
+
+  it('refuses a value that is not a Buffer', () => {
+    const fd = track(openTmpfile(fx.dir, 0o600));
+    expect(() => {
+      setXattr(fd, 'user.x', 'text' as unknown as Buffer);
+    }).toThrow(TypeError);
   });
 });
 

@@ -94,6 +94,14 @@ export function punchHole(fd: number, offset: number, length: number): void {
   addon.punchHole(fd, offset, length);
 }
 
+/**
+ * fsetxattr(2): set the extended attribute `name` of the open file `fd` to
+ * `value` (created or replaced). Synchronous: one syscall on a local file.
+ */
+export function setXattr(fd: number, name: string, value: Buffer): void {
+  addon.fsetxattr(fd, name, value);
+}
+
 /** prctl(PR_SET_DUMPABLE). */
 export function setDumpable(on: boolean): void {
   addon.setDumpable(on);

@@ -38,6 +38,7 @@ export {
   setCloexec,
   setDumpable,
   setPipeSize,
+  setXattr,
   enlargePipe,
   CORE_PIPE_SIZES_BYTES,
 } from './fd.js';

@@ -25,11 +25,11 @@ describe('grantReadAcl', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('getfacl sees user:<uid>:r-- and the mode stays 0640', async () => {
+  it('getfacl sees user:<uid>:r-- and the mode stays 0640', () => {
     const path = join(dir, 'core');
     const fd = openSync(path, 'w', 0o640);
     try {
-      await grantReadAcl(fd, 0o640, 4242);
+      grantReadAcl(fd, 0o640, 4242);
     } finally {
       closeSync(fd);
     }

@@ -2,9 +2,9 @@
 //
 // Written directly as the `system.posix_acl_access` xattr in the kernel's
 // binary format rather than by running setfacl: no child process on the crash
-// path, it works through /proc/self/fd on an O_TMPFILE that has no name yet,
+// path, fsetxattr(2) works on an O_TMPFILE that has no name yet,
 // and the format is a stable kernel ABI (include/uapi/linux/posix_acl_xattr.h).
-import { setAttribute } from 'fs-xattr';
+import { setXattr } from '@coredump-ts/unix';
 
 export const ACL_XATTR = 'system.posix_acl_access';
 
@@ -39,6 +39,6 @@ export function encodeUserReadAcl(mode: number, uid: number, userPerm = 4): Buff
 }
 
 /** Give `uid` read access to the open file `fd` (mode `mode`). */
-export async function grantReadAcl(fd: number, mode: number, uid: number): Promise<void> {
-  await setAttribute(`/proc/self/fd/${String(fd)}`, ACL_XATTR, encodeUserReadAcl(mode, uid));
+export function grantReadAcl(fd: number, mode: number, uid: number): void {
+  setXattr(fd, ACL_XATTR, encodeUserReadAcl(mode, uid));
 }

@@ -73,14 +73,14 @@ export interface Capture {
   newFile: { dev: bigint; ino: bigint } | undefined;
 }
 
-export async function capture(
+export function capture(
   ctx: CrashContext,
   coreFd: number,
   deps: SubmitDeps,
   notifier: Notifier,
   cap: Capture,
   fail: (e: unknown, what: string) => void,
-): Promise<void> {
+): void {
   const { config, paths, log } = deps;
   const meta = ctx.meta;
   if (meta.rlimit < PAGE_SIZE) {
@@ -172,12 +172,12 @@ export async function capture(
     else log.debug(access.message);
     if (access.grant) {
       try {
-        await grantReadAcl(file.fd, CORE_FILE_MODE, meta.uid);
+        grantReadAcl(file.fd, CORE_FILE_MODE, meta.uid);
       } catch (error) {
         log.warn(`Failed to adjust ACL of the coredump: ${errnoText(error)}`);
       }
     }
-    for (const e of await applyXattrs(file.fd, buildXattrs(ctx.fields))) {
+    for (const e of applyXattrs(file.fd, buildXattrs(ctx.fields))) {
       log.debug(`Failed to set xattr: ${e.message}`);
     }
     const keep = deps.pid1OrJournald === true || file.storedBytes <= config.externalSizeMax;

@@ -1,6 +1,9 @@
-// The worker proper (dist/main.js picks it, bundled or not): one crash per connection on fd 3.
+// The worker proper (dist/main.cjs picks it, bundled or not): one crash per connection on fd 3.
 import { createLogger } from './log.js';
 import { runWorker } from './worker.js';
 
 const log = createLogger();
-process.exitCode = await runWorker(process.env, log);
+// No top-level await: the bundle is CommonJS (@coredump-ts/protocol/entry).
+void runWorker(process.env, log).then((status) => {
+  process.exitCode = status;
+});

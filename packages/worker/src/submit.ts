@@ -90,7 +90,7 @@ export async function submitCrash(
     newFile: undefined,
   };
   try {
-    await capture(ctx, coreFd, { ...deps, pid1OrJournald: special }, notifier, cap, fail);
+    capture(ctx, coreFd, { ...deps, pid1OrJournald: special }, notifier, cap, fail);
   } finally {
     notifier.close();
   }

@@ -1,7 +1,6 @@
 // user.coredump.* extended attributes on the stored core (spec §6.4).
-import { setAttribute } from 'fs-xattr';
-
 import type { JournalField } from '@coredump-ts/protocol';
+import { setXattr } from '@coredump-ts/unix';
 
 /** Journal field -> xattr name, in systemd's order. */
 const XATTR_FIELDS: readonly (readonly [string, string])[] = [
@@ -33,14 +32,11 @@ export function buildXattrs(fields: readonly JournalField[]): [string, Buffer][]
 }
 
 /** Set every attribute; failures are collected, not thrown (systemd ignores them). */
-export async function applyXattrs(
-  fd: number,
-  attrs: readonly (readonly [string, Buffer])[],
-): Promise<Error[]> {
+export function applyXattrs(fd: number, attrs: readonly (readonly [string, Buffer])[]): Error[] {
   const errors: Error[] = [];
   for (const [name, value] of attrs) {
     try {
-      await setAttribute(`/proc/self/fd/${String(fd)}`, name, value);
+      setXattr(fd, name, value);
     } catch (error) {
       errors.push(error as Error);
     }
