@@ -12,6 +12,7 @@ export {
   JournalFileError,
   localJournalFiles,
   queryFiles,
+  QueryWalk,
   type EntryHead,
   type FileQuery,
   type ReadDataOptions,

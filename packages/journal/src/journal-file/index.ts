@@ -13,11 +13,5 @@ export {
   type EntryHead,
   type ReadDataOptions,
 } from './journal-file.js';
-export {
-  compareEntries,
-  isValidMatch,
-  matchingOffsets,
-  queryFiles,
-  type FileQuery,
-} from './query.js';
+export { isValidMatch, matchingOffsets, queryFiles, QueryWalk, type FileQuery } from './query.js';
 export { siphash24 } from './siphash.js';

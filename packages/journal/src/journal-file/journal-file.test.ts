@@ -128,6 +128,47 @@ describe('JournalFile', () => {
     f.close();
   });
 
+  it.for([true, false])(
+    'entryTexts: the last value of each wanted field, in wanted order, as entryFields has it (compact: %s)',
+    (compact) => {
+      const wanted = new Set(['COREDUMP', 'COREDUMP_PID', 'MISSING', 'BIN', 'BIG']);
+      const entries: TestEntry[] = [1, 2, 3].map((i) => ({
+        ...(ENTRIES[i - 1] as TestEntry),
+        fields: [
+          // a wanted name that is a prefix of other names, shared values, repeats
+          `COREDUMP_PID=${String(i)}`,
+          'COREDUMP_PID=last',
+          'COREDUMP=core',
+          'COREDUMPX=no',
+          'COREDUMP_PIDS=no',
+          Buffer.from('BIN=\xff\xfe', 'latin1'), // not UTF-8
+          `BIG=${'b'.repeat(50 * i)}`,
+          'OTHER=x',
+        ],
+      }));
+      const f = open({ compact }, entries);
+      const opts = { wanted, nullAtBytes: 104 };
+      const got: (string | null | undefined)[][] = [];
+      const fromFields: (string | null | undefined)[][] = [];
+      for (const h of queryFiles([f])) {
+        const texts = new Array<string | null | undefined>(wanted.size);
+        f.entryTexts(h.offset, opts, texts);
+        got.push(texts);
+        const fields = entryFields(h, opts);
+        fromFields.push(
+          [...wanted].map((name) => {
+            const last = fields.get(name)?.at(-1);
+            return last === undefined || last === null ? last : last.toString('utf8');
+          }),
+        );
+      }
+      expect(got).toEqual(fromFields);
+      expect(got[0]).toEqual(['core', 'last', undefined, '\ufffd\ufffd', 'b'.repeat(50)]);
+      expect(got[2]?.[4]).toBeNull(); // BIG= plus 150 bytes: at least nullAtBytes
+      f.close();
+    },
+  );
+
   it('stops at a torn tail: an entry not written yet ends the walk, no error', () => {
     const bytes = buildJournalFile(ENTRIES);
     const good = JournalFile.open(writeFile(bytes));

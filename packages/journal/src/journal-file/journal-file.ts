@@ -27,6 +27,13 @@ import {
   SIGNATURE,
 } from './format.js';
 import { siphash24 } from './siphash.js';
+import {
+  bootIdText,
+  HeadFields,
+  matchWantedName,
+  wantedNames,
+  type WantedNames,
+} from './entry-head.js';
 
 /** What sd-journal compares entries by (seqnum within a seqnum ID, boot + monotonic, realtime, xor_hash). */
 export interface EntryHead {
@@ -49,6 +56,12 @@ export interface DataItem {
   readonly value: Buffer | null;
   /** Uncompressed payload length (`NAME=value`), when known without decompressing. */
   readonly payloadBytes: number | undefined;
+}
+
+/** A shared DATA object read as text: its field's place in the wanted set, and its value. */
+interface TextItem {
+  readonly index: number;
+  readonly text: string | null;
 }
 
 type Decompress = (data: Uint8Array) => Buffer;
@@ -90,13 +103,41 @@ export class JournalFile {
   private readonly fieldHashTable: { offset: number; buckets: number };
   /** Entry item size: le32 offset (compact) or le64 offset + le64 hash. */
   private readonly itemBytes: number;
-  private readonly dataCache = new Map<number, DataItem>();
   /**
-   * One bit per 8-byte slot: DATA objects of fields not wanted. Most objects
-   * an entry points to are such; a bitset keeps them out of the Map (and the GC).
+   * Loaded DATA objects by offset, for the options in `cachedFor`. Only
+   * objects shared by more than one entry (n_entries > 1) are kept: a value
+   * unique to its entry (a PID, a file name) is read once anyway.
+   */
+  private readonly dataCache = new Map<number, DataItem>();
+  private readonly textCache = new Map<number, TextItem>();
+  /**
+   * One bit per 8-byte slot: shared DATA objects of fields not wanted. Most
+   * objects an entry points to are such; a bitset keeps them out of the Map
+   * (and the GC).
    */
   private unwantedBits: Uint8Array | undefined;
   private cachedFor: ReadDataOptions = {};
+  /** cachedFor.wanted as bytes */
+  private wanted: WantedNames | undefined;
+  /** The longest wanted name + 1: how much of a payload says whether it is wanted. */
+  private wantedPrefixBytes = 256;
+  /** Item offsets of the entry being read (reused: one array per file, not per entry). */
+  private readonly items: number[] = [];
+  /** Flags of the object objectSize() validated last. */
+  private objectFlags = 0;
+  /** What loadData() found last (reused, read at once by readData()/readText()). */
+  private readonly loaded: LoadedData = {
+    payload: undefined,
+    valueAt: 0,
+    valueBytes: 0,
+    payloadBytes: undefined,
+    isNull: false,
+    shared: false,
+    index: -1,
+  };
+  /** The boot ID makeHead() converted last, and its text. */
+  private readonly lastBoot = new HeadFields();
+  private lastBootText: string | undefined;
 
   private constructor(path: string, fd: number, bytes: FileBytes, header: Buffer) {
     this.path = path;
@@ -158,88 +199,149 @@ export class JournalFile {
     closeSync(this.fd);
   }
 
-  /** The object at `offset` if it validates as `type` of at least `minSize` bytes. */
-  private object(
-    offset: number,
-    type: number,
-    minSize: number,
-  ): { flags: number; size: number } | undefined {
-    if (offset % 8 !== 0 || offset < this.headerSize) return undefined;
+  /**
+   * The size of the object at `offset` if it validates as `type` of at least
+   * `minSize` bytes, else -1; its flags are left in `objectFlags`. A number,
+   * not an object: this runs for every entry and DATA object a query reads.
+   */
+  private objectSize(offset: number, type: number, minSize: number): number {
+    if (offset % 8 !== 0 || offset < this.headerSize) return -1;
     const b = this.bytes;
-    if (!b.locate(offset, OBJECT_HEADER_SIZE) || b.buf[b.pos] !== type) return undefined;
+    if (!b.locate(offset, OBJECT_HEADER_SIZE) || b.buf[b.pos] !== type) return -1;
     const size = word64(b.words, b.pos + 8);
-    if (size < minSize || offset + size > b.sizeBytes) return undefined;
-    return { flags: b.buf[b.pos + 1] ?? 0, size };
+    if (size < minSize || offset + size > b.sizeBytes) return -1;
+    this.objectFlags = b.buf[b.pos + 1] ?? 0;
+    return size;
   }
 
   /** Offsets of every entry in file order (the header's entry array chain). */
-  allEntryOffsets(): number[] {
-    return this.walkArrays(this.entryArrayOffset, this.nEntries, []);
+  allEntryOffsets(): Float64Array {
+    return this.walkArrays(this.entryArrayOffset, this.offsetsFor(this.nEntries), 0);
   }
 
   /** Offsets of the entries holding the DATA object at `dataOffset`, in file order. */
-  dataEntryOffsets(dataOffset: number): number[] {
-    const o = this.object(dataOffset, OBJECT_DATA, this.dataPayloadStart());
-    if (o === undefined) throw this.corrupt(`bad DATA object at ${dataOffset}`);
+  dataEntryOffsets(dataOffset: number): Float64Array {
+    if (this.objectSize(dataOffset, OBJECT_DATA, this.dataPayloadStart()) < 0)
+      throw this.corrupt(`bad DATA object at ${dataOffset}`);
     const h = this.view(dataOffset, DATA.payload);
     const n = u64(h, DATA.nEntries);
     const first = u64(h, DATA.entryOffset);
-    if (n === 0 || first === 0) return [];
-    return this.walkArrays(u64(h, DATA.entryArrayOffset), n - 1, [first]);
+    if (n === 0 || first === 0) return new Float64Array(0);
+    const out = this.offsetsFor(n);
+    out[0] = first;
+    return this.walkArrays(u64(h, DATA.entryArrayOffset), out, 1);
   }
 
-  private walkArrays(arrayOffset: number, count: number, out: number[]): number[] {
+  /** Room for `count` entry offsets, no more than the file can hold entries (a bad count). */
+  private offsetsFor(count: number): Float64Array {
+    return new Float64Array(Math.min(count, Math.floor(this.bytes.sizeBytes / ENTRY.items)));
+  }
+
+  /**
+   * Fill `out` from index `filled` with the offsets of the entry array chain
+   * at `arrayOffset`; the part filled. Typed arrays, and compact arrays
+   * copied whole: the matches of a query walk thousands of items at start-up.
+   */
+  private walkArrays(arrayOffset: number, out: Float64Array, filled: number): Float64Array {
+    // Entry array items are le32 in compact files, le64 otherwise (no hash, unlike entry items).
+    const itemBytes = this.compact ? 4 : 8;
     let next = arrayOffset;
-    let left = count;
-    while (left > 0 && next !== 0) {
-      const o = this.object(next, OBJECT_ENTRY_ARRAY, ENTRY_ARRAY.items);
-      if (o === undefined) break; // torn tail of a live file
+    let n = filled;
+    while (n < out.length && next !== 0) {
+      const size = this.objectSize(next, OBJECT_ENTRY_ARRAY, ENTRY_ARRAY.items);
+      if (size < 0) break; // torn tail of a live file
       const b = this.bytes;
-      if (!b.locate(next, o.size)) break;
+      if (!b.locate(next, size)) break;
       const words = b.words;
       const base = b.pos;
-      // Entry array items are le32 in compact files, le64 otherwise (no hash, unlike entry items).
-      const itemBytes = this.compact ? 4 : 8;
-      const slots = Math.floor((o.size - ENTRY_ARRAY.items) / itemBytes);
-      for (let i = 0; i < slots && left > 0; i++, left--) {
-        const at = base + ENTRY_ARRAY.items + i * itemBytes;
-        const entry = this.compact ? (words[at >>> 2] ?? 0) : word64(words, at);
-        if (entry === 0) return out;
-        out.push(entry);
+      const slots = Math.min(Math.floor((size - ENTRY_ARRAY.items) / itemBytes), out.length - n);
+      const first = (base + ENTRY_ARRAY.items) >>> 2;
+      if (this.compact) {
+        const items = words.subarray(first, first + slots);
+        const end = items.indexOf(0); // unused slots are zero
+        out.set(end < 0 ? items : items.subarray(0, end), n);
+        if (end >= 0) return out.subarray(0, n + end);
+        n += slots;
+      } else {
+        for (let i = 0; i < slots; i++) {
+          const entry = word64(words, (first + 2 * i) << 2);
+          if (entry === 0) return out.subarray(0, n);
+          out[n++] = entry;
+        }
       }
       next = word64(words, base + ENTRY_ARRAY.next);
     }
-    return out;
+    return out.subarray(0, n);
+  }
+
+  /**
+   * Read the ordering fields of the entry at `offset` into `into`; false
+   * when it does not validate (torn tail). Allocates nothing.
+   */
+  readHead(offset: number, into: HeadFields): boolean {
+    // One locate() for the object header and the fields (objectSize() inlined):
+    // past EOF the header does not validate either.
+    if (offset % 8 !== 0 || offset < this.headerSize) return false;
+    const bytes = this.bytes;
+    if (!bytes.locate(offset, ENTRY.items)) return false;
+    const w = bytes.words;
+    const p = bytes.pos;
+    const size = word64(w, p + 8);
+    if (bytes.buf[p] !== OBJECT_ENTRY || size < ENTRY.items || offset + size > bytes.sizeBytes)
+      return false;
+    const boot = (p + ENTRY.bootId) >>> 2;
+    into.seqnum = word64(w, p + ENTRY.seqnum);
+    into.realtimeUsec = word64(w, p + ENTRY.realtime);
+    into.monotonicUsec = word64(w, p + ENTRY.monotonic);
+    into.boot0 = w[boot] ?? 0;
+    into.boot1 = w[boot + 1] ?? 0;
+    into.boot2 = w[boot + 2] ?? 0;
+    into.boot3 = w[boot + 3] ?? 0;
+    into.xorHashHigh = w[(p + ENTRY.xorHash + 4) >>> 2] ?? 0;
+    into.xorHashLow = w[(p + ENTRY.xorHash) >>> 2] ?? 0;
+    return true;
+  }
+
+  /** An EntryHead of the entry at `offset` whose fields readHead() put in `h`. */
+  makeHead(offset: number, h: HeadFields): EntryHead {
+    const last = this.lastBoot;
+    if (
+      this.lastBootText === undefined ||
+      last.boot0 !== h.boot0 ||
+      last.boot1 !== h.boot1 ||
+      last.boot2 !== h.boot2 ||
+      last.boot3 !== h.boot3
+    ) {
+      // Boot IDs change rarely from one entry to the next: one string per change.
+      last.boot0 = h.boot0;
+      last.boot1 = h.boot1;
+      last.boot2 = h.boot2;
+      last.boot3 = h.boot3;
+      this.lastBootText = bootIdText(h);
+    }
+    return {
+      file: this,
+      offset,
+      seqnum: h.seqnum,
+      realtimeUsec: h.realtimeUsec,
+      monotonicUsec: h.monotonicUsec,
+      bootId: this.lastBootText,
+      xorHashHigh: h.xorHashHigh,
+      xorHashLow: h.xorHashLow,
+    };
   }
 
   /** The entry's ordering fields, or undefined when it does not validate (torn tail). */
   entryHead(offset: number): EntryHead | undefined {
-    if (this.object(offset, OBJECT_ENTRY, ENTRY.items) === undefined) return undefined;
-    const bytes = this.bytes;
-    if (!bytes.locate(offset, ENTRY.items)) return undefined;
-    const b = bytes.buf;
-    const w = bytes.words;
-    const p = bytes.pos;
-    return {
-      file: this,
-      offset,
-      seqnum: word64(w, p + ENTRY.seqnum),
-      realtimeUsec: word64(w, p + ENTRY.realtime),
-      monotonicUsec: word64(w, p + ENTRY.monotonic),
-      bootId: b.toString('latin1', p + ENTRY.bootId, p + ENTRY.bootId + 16),
-      xorHashHigh: w[(p + ENTRY.xorHash + 4) >>> 2] ?? 0,
-      xorHashLow: w[(p + ENTRY.xorHash) >>> 2] ?? 0,
-    };
+    const h = new HeadFields();
+    return this.readHead(offset, h) ? this.makeHead(offset, h) : undefined;
   }
 
   /** Offsets of the DATA objects of an entry, in item order. */
   entryItems(offset: number): number[] {
-    const o = this.object(offset, OBJECT_ENTRY, ENTRY.items);
-    if (o === undefined) throw this.corrupt(`bad ENTRY object at ${offset}`);
+    const n = this.itemCount(offset);
     const bytes = this.bytes;
-    if (!bytes.locate(offset, o.size)) throw this.corrupt(`bad ENTRY object at ${offset}`);
     const w = bytes.words;
-    const n = Math.floor((o.size - ENTRY.items) / this.itemBytes);
     const out = new Array<number>(n);
     for (let i = 0; i < n; i++) {
       const at = bytes.pos + ENTRY.items + i * this.itemBytes;
@@ -248,45 +350,91 @@ export class JournalFile {
     return out;
   }
 
+  /** The number of items of the entry at `offset`, with the whole entry located. */
+  private itemCount(offset: number): number {
+    const size = this.objectSize(offset, OBJECT_ENTRY, ENTRY.items);
+    if (size < 0 || !this.bytes.locate(offset, size))
+      throw this.corrupt(`bad ENTRY object at ${offset}`);
+    return Math.floor((size - ENTRY.items) / this.itemBytes);
+  }
+
+  /**
+   * Copy the item offsets of an entry into `this.items`, without those
+   * already known to be of fields not wanted (one bit test each); returns
+   * how many. Copied because reading a DATA object moves the window.
+   */
+  private wantedItems(offset: number, opts: ReadDataOptions): number {
+    this.useOptions(opts);
+    const n = this.itemCount(offset);
+    const bytes = this.bytes;
+    const w = bytes.words;
+    const bits = this.unwantedBits;
+    const items = this.items;
+    const compact = this.compact;
+    const step = this.itemBytes;
+    let count = 0;
+    let at = bytes.pos + ENTRY.items;
+    for (let i = 0; i < n; i++, at += step) {
+      const data = compact ? (w[at >>> 2] ?? 0) : word64(w, at);
+      if (bits !== undefined) {
+        const slot = data >>> 3;
+        if (((bits[slot >>> 3] ?? 0) & (1 << (slot & 7))) !== 0) continue;
+      }
+      items[count++] = data;
+    }
+    return count;
+  }
+
   /**
    * The DATA items of an entry, in item order, without those of fields not
    * wanted (the hot loop of a listing: an already classified unwanted object
    * costs one bit test).
    */
   entryData(offset: number, opts: ReadDataOptions = {}): DataItem[] {
-    const o = this.object(offset, OBJECT_ENTRY, ENTRY.items);
-    if (o === undefined) throw this.corrupt(`bad ENTRY object at ${offset}`);
-    const bytes = this.bytes;
-    if (!bytes.locate(offset, o.size)) throw this.corrupt(`bad ENTRY object at ${offset}`);
-    const n = Math.floor((o.size - ENTRY.items) / this.itemBytes);
-    const items: number[] = [];
-    {
-      const w = bytes.words;
-      for (let i = 0; i < n; i++) {
-        const at = bytes.pos + ENTRY.items + i * this.itemBytes;
-        const data = this.compact ? (w[at >>> 2] ?? 0) : word64(w, at);
-        const bits = this.unwantedBits;
-        const slot = data >>> 3;
-        if (
-          bits !== undefined &&
-          opts.wanted === this.cachedFor.wanted &&
-          ((bits[slot >>> 3] ?? 0) & (1 << (slot & 7))) !== 0
-        )
-          continue;
-        items.push(data);
-      }
-    }
-    // readData() moves the window: the item offsets were copied out first.
+    const n = this.wantedItems(offset, opts);
     const out: DataItem[] = [];
-    for (const data of items) {
-      const item = this.readData(data, opts);
+    for (let i = 0; i < n; i++) {
+      const item = this.readData(this.items[i] ?? 0, opts);
       if (item !== UNWANTED) out.push(item);
     }
     return out;
   }
 
+  /**
+   * The last value of each wanted field of an entry, as text, into `out` at
+   * the field's place in `opts.wanted` (what RETRIEVE() keeps): decoded from
+   * the file's bytes straight into a string (invalid UTF-8 becomes U+FFFD),
+   * null when not loaded (omitted, or `nullAtBytes` long); a field the entry
+   * lacks leaves its place alone. No Buffer, Map or item per value: a listing
+   * reads thousands of entries.
+   */
+  entryTexts(offset: number, opts: ReadDataOptions, out: (string | null | undefined)[]): void {
+    const n = this.wantedItems(offset, opts);
+    for (let i = 0; i < n; i++) this.readText(this.items[i] ?? 0, opts, out);
+  }
+
   private dataPayloadStart(): number {
     return this.compact ? DATA.payloadCompact : DATA.payload;
+  }
+
+  /** The caches hold answers for one set of options: a new set clears them. */
+  private useOptions(opts: ReadDataOptions): void {
+    const c = this.cachedFor;
+    if (
+      opts.wanted === c.wanted &&
+      opts.omitted === c.omitted &&
+      opts.nullAtBytes === c.nullAtBytes
+    )
+      return;
+    this.dataCache.clear();
+    this.textCache.clear();
+    this.unwantedBits = undefined;
+    this.cachedFor = opts;
+    this.wanted = opts.wanted === undefined ? undefined : wantedNames(opts.wanted);
+    this.wantedPrefixBytes =
+      this.wanted === undefined
+        ? 256
+        : Math.max(0, ...this.wanted.list.map((w) => w.bytes.length)) + 1;
   }
 
   /**
@@ -295,83 +443,120 @@ export class JournalFile {
    * decompressing); values of `nullAtBytes` or more payload bytes are null.
    */
   readData(offset: number, opts: ReadDataOptions = {}): DataItem {
-    if (
-      opts.wanted !== this.cachedFor.wanted ||
-      opts.omitted !== this.cachedFor.omitted ||
-      opts.nullAtBytes !== this.cachedFor.nullAtBytes
-    ) {
-      // The caches hold answers for one set of options.
-      this.dataCache.clear();
-      this.unwantedBits = undefined;
-      this.cachedFor = opts;
-    }
+    this.useOptions(opts);
     if (this.isUnwanted(offset)) return UNWANTED;
     const cached = this.dataCache.get(offset);
     if (cached !== undefined) return cached;
-    const start = this.dataPayloadStart();
-    const o = this.object(offset, OBJECT_DATA, start);
-    if (o === undefined) throw this.corrupt(`bad DATA object at ${offset}`);
-    const compression = o.flags & OBJECT_COMPRESSED_MASK;
-    const storedBytes = o.size - start;
-    let item: DataItem;
-    if (compression === 0) {
-      const b = this.bytes;
-      if (!b.locate(offset + start, Math.min(storedBytes, 256)))
-        throw this.corrupt(`bad DATA object at ${offset}`);
-      const end = b.pos + Math.min(storedBytes, 256);
-      const found = b.buf.indexOf(0x3d, b.pos);
-      const eq = found < 0 || found >= end ? -1 : found - b.pos;
-      if (eq <= 0) throw this.corrupt(`DATA object at ${offset} without '='`);
-      let name: string | undefined;
-      if (opts.wanted === undefined) name = b.buf.toString('latin1', b.pos, b.pos + eq);
-      else {
-        // Compared as bytes: most DATA objects are not wanted, and their names never become strings.
-        for (const [text, bytes] of wantedNames(opts.wanted)[eq] ?? []) {
-          let i = 0;
-          while (i < eq && b.buf[b.pos + i] === bytes[i]) i++;
-          if (i === eq) {
-            name = text;
-            break;
-          }
-        }
-        if (name === undefined) {
-          this.markUnwanted(offset);
-          return UNWANTED;
-        }
-      }
-      const load = opts.nullAtBytes === undefined || storedBytes < opts.nullAtBytes;
-      item = {
-        name,
-        value: load ? this.value(offset + start + eq + 1, storedBytes - eq - 1) : null,
-        payloadBytes: storedBytes,
-      };
-    } else {
-      const omittedName = opts.omitted?.(offset);
-      if (omittedName !== undefined) {
-        item = { name: omittedName, value: null, payloadBytes: undefined };
-      } else {
-        const payload = this.decompress(
-          offset,
-          compression,
-          this.view(offset + start, storedBytes),
-        );
-        const eq = payload.indexOf(0x3d);
-        if (eq <= 0) throw this.corrupt(`DATA object at ${offset} without '='`);
-        const tooBig = opts.nullAtBytes !== undefined && payload.length >= opts.nullAtBytes;
-        const name = payload.toString('latin1', 0, eq);
-        if (opts.wanted !== undefined && !opts.wanted.has(name)) {
-          this.markUnwanted(offset);
-          return UNWANTED;
-        }
-        item = {
-          name,
-          value: tooBig ? null : payload.subarray(eq + 1),
-          payloadBytes: payload.length,
-        };
-      }
-    }
-    this.dataCache.set(offset, item);
+    const name = this.loadData(offset, opts);
+    if (name === undefined) return UNWANTED;
+    const d = this.loaded;
+    let value: Buffer | null = null;
+    if (!d.isNull)
+      value =
+        d.payload === undefined
+          ? Buffer.from(this.view(d.valueAt, d.valueBytes)) // chunk buffers are reused: copied
+          : d.payload.subarray(d.valueAt);
+    const item: DataItem = { name, value, payloadBytes: d.payloadBytes };
+    if (d.shared) this.dataCache.set(offset, item);
     return item;
+  }
+
+  /** readData() as text, into `out` at the field's index (nothing when not wanted). */
+  private readText(
+    offset: number,
+    opts: ReadDataOptions,
+    out: (string | null | undefined)[],
+  ): void {
+    if (this.isUnwanted(offset)) return;
+    const cached = this.textCache.get(offset);
+    if (cached !== undefined) {
+      out[cached.index] = cached.text;
+      return;
+    }
+    if (this.loadData(offset, opts) === undefined) return;
+    const d = this.loaded;
+    if (d.index < 0) return;
+    let text: string | null = null;
+    if (d.isNull) text = null;
+    else if (d.payload !== undefined) text = d.payload.toString('utf8', d.valueAt);
+    else {
+      text = this.bytes.utf8(d.valueAt, d.valueBytes) ?? null;
+      if (text === null) throw this.corrupt(`bad DATA object at ${offset}`);
+    }
+    out[d.index] = text;
+    if (d.shared) this.textCache.set(offset, { index: d.index, text });
+  }
+
+  /**
+   * Validate and classify the DATA object at `offset`: its field name, or
+   * undefined when the field is not wanted (then marked so). Where the value
+   * is goes to `this.loaded`; nothing is copied yet.
+   */
+  private loadData(offset: number, opts: ReadDataOptions): string | undefined {
+    const start = this.dataPayloadStart();
+    const size = this.objectSize(offset, OBJECT_DATA, start);
+    if (size < 0) throw this.corrupt(`bad DATA object at ${offset}`);
+    const compression = this.objectFlags & OBJECT_COMPRESSED_MASK;
+    const storedBytes = size - start;
+    const b = this.bytes;
+    const prefix = compression === 0 ? Math.min(storedBytes, this.wantedPrefixBytes) : 0;
+    if (!b.locate(offset, start + prefix)) throw this.corrupt(`bad DATA object at ${offset}`);
+    const d = this.loaded;
+    d.shared = word64(b.words, b.pos + DATA.nEntries) > 1;
+    d.payload = undefined;
+    d.index = -1;
+    let name: string;
+    if (compression === 0) {
+      const at = b.pos + start;
+      let eq: number;
+      if (this.wanted === undefined) {
+        const found = b.buf.indexOf(0x3d, at);
+        eq = found < 0 || found >= at + prefix ? -1 : found - at;
+        if (eq <= 0) throw this.corrupt(`DATA object at ${offset} without '='`);
+        name = b.buf.toString('latin1', at, at + eq);
+      } else {
+        // Compared as bytes: most DATA objects are not wanted, and their names never become strings.
+        const match = matchWantedName(this.wanted, b.buf, at, prefix);
+        if (match === undefined) {
+          this.markUnwanted(offset, d.shared);
+          return undefined;
+        }
+        name = match.text;
+        d.index = match.index;
+        eq = match.bytes.length;
+      }
+      d.valueAt = offset + start + eq + 1;
+      d.valueBytes = storedBytes - eq - 1;
+      d.payloadBytes = storedBytes;
+      d.isNull = opts.nullAtBytes !== undefined && storedBytes >= opts.nullAtBytes;
+      return name;
+    }
+    const omittedName = opts.omitted?.(offset);
+    if (omittedName !== undefined) {
+      d.index = this.wantedIndex(omittedName);
+      d.payloadBytes = undefined;
+      d.isNull = true;
+      return omittedName;
+    }
+    const payload = this.decompress(offset, compression, this.view(offset + start, storedBytes));
+    const eq = payload.indexOf(0x3d);
+    if (eq <= 0) throw this.corrupt(`DATA object at ${offset} without '='`);
+    name = payload.toString('latin1', 0, eq);
+    if (opts.wanted !== undefined && !opts.wanted.has(name)) {
+      this.markUnwanted(offset, d.shared);
+      return undefined;
+    }
+    d.index = this.wantedIndex(name);
+    d.payload = payload;
+    d.valueAt = eq + 1;
+    d.payloadBytes = payload.length;
+    d.isNull = opts.nullAtBytes !== undefined && payload.length >= opts.nullAtBytes;
+    return name;
+  }
+
+  /** The place of `name` in the wanted set, or -1. */
+  private wantedIndex(name: string): number {
+    return this.wanted?.list.find((w) => w.text === name)?.index ?? -1;
   }
 
   private isUnwanted(offset: number): boolean {
@@ -382,8 +567,9 @@ export class JournalFile {
     );
   }
 
-  private markUnwanted(offset: number): void {
-    if (this.bytes.sizeBytes > 0xffff_ffff) return; // the bitset indexes with 32-bit shifts
+  /** Remember an unwanted object met again later (a shared one). */
+  private markUnwanted(offset: number, shared: boolean): void {
+    if (!shared || this.bytes.sizeBytes > 0xffff_ffff) return; // the bitset indexes with 32-bit shifts
     this.unwantedBits ??= new Uint8Array(Math.ceil(this.bytes.sizeBytes / 64));
     const slot = offset >>> 3;
     this.unwantedBits[slot >>> 3] = (this.unwantedBits[slot >>> 3] ?? 0) | (1 << (slot & 7));
@@ -414,13 +600,13 @@ export class JournalFile {
     let at = this.bucketHead(this.dataHashTable, hash);
     const start = this.dataPayloadStart();
     for (let hops = 0; at !== 0 && hops < 1_000_000; hops++) {
-      const o = this.object(at, OBJECT_DATA, start);
-      if (o === undefined) return undefined;
+      const size = this.objectSize(at, OBJECT_DATA, start);
+      if (size < 0) return undefined;
+      const compression = this.objectFlags & OBJECT_COMPRESSED_MASK;
       const h = this.view(at, DATA.payload);
       const next = u64(h, DATA.nextHashOffset);
       if (h.readBigUInt64LE(DATA.hash) === hash) {
-        const compression = o.flags & OBJECT_COMPRESSED_MASK;
-        const stored = this.view(at + start, o.size - start);
+        const stored = this.view(at + start, size - start);
         const bytes = compression === 0 ? stored : this.decompress(at, compression, stored);
         if (bytes.equals(payload)) return at;
       }
@@ -437,9 +623,9 @@ export class JournalFile {
     let at = this.bucketHead(this.fieldHashTable, hash);
     let field: number | undefined;
     for (let hops = 0; at !== 0 && hops < 1_000_000; hops++) {
-      const o = this.object(at, OBJECT_FIELD, FIELD.payload);
-      if (o === undefined) return out;
-      const b = this.view(at, o.size);
+      const size = this.objectSize(at, OBJECT_FIELD, FIELD.payload);
+      if (size < 0) return out;
+      const b = this.view(at, size);
       if (b.readBigUInt64LE(FIELD.hash) === hash && b.subarray(FIELD.payload).equals(payload)) {
         field = at;
         break;
@@ -450,7 +636,7 @@ export class JournalFile {
     let data = u64(this.view(field, FIELD.payload), FIELD.headDataOffset);
     const start = this.dataPayloadStart();
     while (data !== 0 && !out.has(data)) {
-      if (this.object(data, OBJECT_DATA, start) === undefined) break;
+      if (this.objectSize(data, OBJECT_DATA, start) < 0) break;
       out.add(data);
       data = u64(this.view(data, DATA.payload), DATA.nextFieldOffset);
     }
@@ -464,11 +650,6 @@ export class JournalFile {
     const item = this.bytes.view(table.offset + bucket * HASH_ITEM_SIZE, 8);
     if (item === undefined) throw this.corrupt('hash table outside the file');
     return u64(item, 0);
-  }
-
-  /** A value's bytes, copied: chunk buffers are reused. */
-  private value(offset: number, length: number): Buffer {
-    return Buffer.from(this.view(offset, length));
   }
 
   private view(offset: number, length: number): Buffer {
@@ -485,20 +666,22 @@ export class JournalFile {
 /** The item of a DATA object whose field was not wanted (name '', never read further). */
 const UNWANTED: DataItem = { name: '', value: null, payloadBytes: undefined };
 
-/** Wanted names as bytes, by length. */
-type NamesByLength = ([string, Buffer][] | undefined)[];
-const wantedCache = new WeakMap<ReadonlySet<string>, NamesByLength>();
-function wantedNames(wanted: ReadonlySet<string>): NamesByLength {
-  let names = wantedCache.get(wanted);
-  if (names === undefined) {
-    names = [];
-    for (const n of wanted) {
-      const bytes = Buffer.from(n, 'latin1');
-      (names[bytes.length] ??= []).push([n, bytes]);
-    }
-    wantedCache.set(wanted, names);
-  }
-  return names;
+/**
+ * Where loadData() found a DATA object's value: `valueBytes` bytes at file
+ * offset `valueAt`, or from index `valueAt` of `payload` when it was
+ * decompressed.
+ */
+interface LoadedData {
+  payload: Buffer | undefined;
+  valueAt: number;
+  valueBytes: number;
+  payloadBytes: number | undefined;
+  /** omitted, or nullAtBytes long or longer */
+  isNull: boolean;
+  /** n_entries > 1: worth caching */
+  shared: boolean;
+  /** the field's place in the wanted set (-1: no set, or not in it) */
+  index: number;
 }
 
 export interface ReadDataOptions {

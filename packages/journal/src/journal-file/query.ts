@@ -4,6 +4,7 @@
 // one seqnum ID, else boot + monotonic, else realtime, and an entry present
 // in two files (a copy with the same seqnum, boot, times and xor_hash) shown once.
 import { JournalFileError } from './errors.js';
+import { HeadFields, sameBoot } from './entry-head.js';
 import { JournalFile, type EntryHead } from './journal-file.js';
 
 export interface FileQuery {
@@ -23,77 +24,156 @@ export function isValidMatch(match: string): boolean {
   return eq > 0 && /^[A-Z0-9_]+$/.test(match.slice(0, eq));
 }
 
-function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
-  const out: number[] = [];
+/** The union of two sorted offset lists (a value in both once). */
+function mergeSorted(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length + b.length);
   let i = 0;
   let j = 0;
-  while (i < a.length || j < b.length) {
-    const x = a[i] ?? Infinity;
-    const y = b[j] ?? Infinity;
+  let n = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i] as number;
+    const y = b[j] as number;
     if (x <= y) {
-      out.push(x);
+      out[n++] = x;
       i++;
       if (x === y) j++;
     } else {
-      out.push(y);
+      out[n++] = y;
       j++;
     }
   }
-  return out;
+  while (i < a.length) out[n++] = a[i++] as number;
+  while (j < b.length) out[n++] = b[j++] as number;
+  return out.subarray(0, n);
 }
 
-function intersectSorted(a: readonly number[], b: readonly number[]): number[] {
-  const out: number[] = [];
+/** The intersection of two sorted offset lists. */
+function intersectSorted(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(Math.min(a.length, b.length));
   let i = 0;
   let j = 0;
+  let n = 0;
   while (i < a.length && j < b.length) {
     const x = a[i] as number;
     const y = b[j] as number;
     if (x === y) {
-      out.push(x);
+      out[n++] = x;
       i++;
       j++;
     } else if (x < y) i++;
     else j++;
   }
-  return out;
+  return out.subarray(0, n);
+}
+
+/** Matches grouped by field (values ORed within one, fields ANDed), as payload bytes. */
+type MatchFields = readonly (readonly Buffer[])[];
+
+/**
+ * `matches` by field, checked as sd_journal_add_match() does (throws
+ * 'unsupported' for an invalid one). The last field named comes first: user
+ * matches follow the MESSAGE_ID ones, and a field most files lack lets a file
+ * be skipped after one lookup.
+ */
+function matchFields(matches: readonly string[], path: string): MatchFields {
+  const byField = new Map<string, Set<string>>();
+  for (const m of matches) {
+    if (!isValidMatch(m)) throw new JournalFileError('unsupported', path, `invalid match '${m}'`);
+    const name = m.slice(0, m.indexOf('='));
+    const values = byField.get(name);
+    if (values === undefined) byField.set(name, new Set([m]));
+    else values.add(m);
+  }
+  return [...byField.values()].reverse().map((values) => [...values].map((v) => Buffer.from(v)));
 }
 
 /** Entry offsets in `file` matching `matches`, in file order. */
-export function matchingOffsets(file: JournalFile, matches: readonly string[]): number[] {
-  if (matches.length === 0) return file.allEntryOffsets();
-  const byField = new Map<string, string[]>();
-  for (const m of matches) {
-    if (!isValidMatch(m))
-      throw new JournalFileError('unsupported', file.path, `invalid match '${m}'`);
-    const name = m.slice(0, m.indexOf('='));
-    byField.set(name, [...(byField.get(name) ?? []), m]);
-  }
-  let result: number[] | undefined;
-  for (const values of byField.values()) {
-    let union: number[] = [];
-    for (const v of new Set(values)) {
-      const data = file.findData(Buffer.from(v, 'utf8'));
-      if (data !== undefined) union = mergeSorted(union, file.dataEntryOffsets(data));
+export function matchingOffsets(file: JournalFile, matches: readonly string[]): Float64Array {
+  return matches.length === 0
+    ? file.allEntryOffsets()
+    : offsetsOf(file, matchFields(matches, file.path));
+}
+
+function offsetsOf(file: JournalFile, fields: MatchFields): Float64Array {
+  if (fields.length === 0) return file.allEntryOffsets();
+  // Every field's DATA objects first: a field with none in this file (most
+  // files hold no entry of a given match) means no entry, before any entry
+  // list is walked.
+  const objects: number[][] = [];
+  for (const payloads of fields) {
+    const found: number[] = [];
+    for (const p of payloads) {
+      const data = file.findData(p);
+      if (data !== undefined) found.push(data);
     }
+    if (found.length === 0) return new Float64Array(0);
+    objects.push(found);
+  }
+  let result: Float64Array | undefined;
+  for (const found of objects) {
+    let union = file.dataEntryOffsets(found[0] ?? 0);
+    for (let i = 1; i < found.length; i++)
+      union = mergeSorted(union, file.dataEntryOffsets(found[i] ?? 0));
     result = result === undefined ? union : intersectSorted(result, union);
     if (result.length === 0) break;
   }
-  return result ?? [];
+  return result ?? new Float64Array(0);
 }
 
 const cmp = (a: number, b: number): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** journal_file_compare_locations(): the order of two entries from different files. */
-export function compareEntries(a: EntryHead, b: EntryHead): number {
-  if (a.file.seqnumId === b.file.seqnumId) {
-    const r = cmp(a.seqnum, b.seqnum);
-    if (r !== 0) return r;
+/** One file's place in a query: its matching entries and the head of the one at `pos`. */
+class Cursor extends HeadFields {
+  file: JournalFile | undefined;
+  /** The file's seqnum ID as a small number: files with the same ID have the same one. */
+  seqnumKey: number;
+  readonly offsets: Float64Array;
+  pos = 0;
+  /** The head fields hold the entry at `pos`. */
+  loaded = false;
+
+  constructor(file: JournalFile | undefined, seqnumKey: number, offsets: Float64Array) {
+    super();
+    this.file = file;
+    this.seqnumKey = seqnumKey;
+    this.offsets = offsets;
   }
-  if (a.bootId === b.bootId) {
-    const r = cmp(a.monotonicUsec, b.monotonicUsec);
-    if (r !== 0) return r;
+
+  /** Load the head at `pos`; false when there is none (past either end, or a torn tail). */
+  load(): boolean {
+    if (this.loaded) return true;
+    if (this.pos < 0 || this.pos >= this.offsets.length || this.file === undefined) return false;
+    if (!this.file.readHead(this.offsets[this.pos] as number, this)) {
+      this.pos = -1; // torn tail: nothing more from this file
+      return false;
+    }
+    return (this.loaded = true);
   }
+
+  /** Take another cursor's current entry (the query's location). */
+  copyFrom(c: Cursor): void {
+    this.file = c.file;
+    this.seqnumKey = c.seqnumKey;
+    this.seqnum = c.seqnum;
+    this.realtimeUsec = c.realtimeUsec;
+    this.monotonicUsec = c.monotonicUsec;
+    this.boot0 = c.boot0;
+    this.boot1 = c.boot1;
+    this.boot2 = c.boot2;
+    this.boot3 = c.boot3;
+    this.xorHashHigh = c.xorHashHigh;
+    this.xorHashLow = c.xorHashLow;
+  }
+}
+
+/**
+ * journal_file_compare_locations(): the order of two entries from different
+ * files. Numbers only, no string per entry.
+ */
+function compareHeads(a: Cursor, b: Cursor): number {
+  if (a.seqnumKey === b.seqnumKey && a.seqnum !== b.seqnum) return a.seqnum < b.seqnum ? -1 : 1;
+  if (sameBoot(a, b) && a.monotonicUsec !== b.monotonicUsec)
+    return a.monotonicUsec < b.monotonicUsec ? -1 : 1;
   return (
     cmp(a.realtimeUsec, b.realtimeUsec) ||
     cmp(a.xorHashHigh, b.xorHashHigh) ||
@@ -102,35 +182,28 @@ export function compareEntries(a: EntryHead, b: EntryHead): number {
 }
 
 /** compare_with_location(): 0 means `e` is the entry just shown (or its copy in another file). */
-function compareWithLocation(e: EntryHead, loc: EntryHead): number {
+function compareWithLocation(e: Cursor, loc: Cursor): number {
   if (
     e.file !== loc.file &&
-    e.bootId === loc.bootId &&
     e.realtimeUsec === loc.realtimeUsec &&
     e.xorHashHigh === loc.xorHashHigh &&
     e.xorHashLow === loc.xorHashLow &&
-    e.file.seqnumId === loc.file.seqnumId &&
-    e.seqnum === loc.seqnum
+    e.seqnumKey === loc.seqnumKey &&
+    e.seqnum === loc.seqnum &&
+    sameBoot(e, loc)
   )
     return 0;
-  return compareEntries(e, loc);
-}
-
-interface Cursor {
-  file: JournalFile;
-  offsets: number[];
-  pos: number;
-  head: EntryHead | undefined;
+  return compareHeads(e, loc);
 }
 
 /** First index whose entry's realtime is >= usec (bisection, as a seek assumes order). */
-function lowerBound(c: Cursor, usec: number): number {
+function lowerBound(file: JournalFile, offsets: Float64Array, usec: number): number {
+  const h = new HeadFields();
   let lo = 0;
-  let hi = c.offsets.length;
+  let hi = offsets.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    const h = c.file.entryHead(c.offsets[mid] as number);
-    if (h === undefined) hi = mid;
+    if (!file.readHead(offsets[mid] as number, h)) hi = mid;
     else if (h.realtimeUsec < usec) lo = mid + 1;
     else hi = mid;
   }
@@ -138,52 +211,100 @@ function lowerBound(c: Cursor, usec: number): number {
 }
 
 /**
- * Yields the matching entries of `files` in journalctl's order. Files must
- * stay open while iterating. Throws JournalFileError for what it cannot read.
+ * A query's walk over `files`, one entry at a time, in journalctl's order:
+ * next() moves to the next entry, whose place is then `file` and `offset`
+ * (and its head fields, as HeadFields). No object per entry: a listing walks
+ * thousands. Files must stay open while walking. Throws JournalFileError for
+ * what it cannot read.
  */
+export class QueryWalk {
+  /** The current entry (after next() returned true). */
+  file: JournalFile | undefined;
+  offset = 0;
+  private readonly cursors: Cursor[] = [];
+  /** The entry shown last, to step past it and its copies. */
+  private readonly location = new Cursor(undefined, -1, new Float64Array(0));
+  private located = false;
+  private readonly reverse: boolean;
+  private readonly step: number;
+  private readonly sinceUsec: number | undefined;
+  private readonly untilUsec: number | undefined;
+
+  constructor(files: readonly JournalFile[], q: FileQuery = {}) {
+    this.reverse = q.reverse === true;
+    this.step = this.reverse ? -1 : 1;
+    this.sinceUsec = q.sinceUsec;
+    this.untilUsec = q.untilUsec;
+    const seqnumKeys = new Map<string, number>();
+    const fields = files.length === 0 ? [] : matchFields(q.matches ?? [], files[0]?.path ?? '');
+    for (const file of files) {
+      const offsets = offsetsOf(file, fields);
+      let key = seqnumKeys.get(file.seqnumId);
+      if (key === undefined) seqnumKeys.set(file.seqnumId, (key = seqnumKeys.size));
+      const c = new Cursor(file, key, offsets);
+      if (!this.reverse)
+        c.pos = q.sinceUsec !== undefined ? lowerBound(file, offsets, q.sinceUsec) : 0;
+      else
+        c.pos =
+          (q.untilUsec !== undefined
+            ? lowerBound(file, offsets, q.untilUsec + 1)
+            : offsets.length) - 1;
+      if (c.pos >= 0 && c.pos < offsets.length) this.cursors.push(c);
+    }
+  }
+
+  /** The current entry's realtime (µs). */
+  get realtimeUsec(): number {
+    return this.location.realtimeUsec;
+  }
+
+  /** Move to the next entry; false when there is none. */
+  next(): boolean {
+    const { cursors, location, reverse } = this;
+    let best: Cursor | undefined;
+    // Indexed loops: this runs per entry, mostly before the JIT has compiled it.
+    for (let i = 0; i < cursors.length; i++) {
+      const c = cursors[i] as Cursor;
+      // Step past the location: entries already shown, and copies of the one just shown.
+      while (c.load()) {
+        if (!this.located) break;
+        const k = compareWithLocation(c, location);
+        if (reverse ? k < 0 : k > 0) break;
+        c.pos += this.step;
+        c.loaded = false;
+      }
+      if (!c.loaded) continue;
+      if (best === undefined) best = c;
+      else {
+        const k = compareHeads(c, best);
+        if (reverse ? k > 0 : k < 0) best = c;
+      }
+    }
+    if (best?.file === undefined) return false;
+    if (!reverse && this.untilUsec !== undefined && best.realtimeUsec > this.untilUsec)
+      return false;
+    if (reverse && this.sinceUsec !== undefined && best.realtimeUsec < this.sinceUsec) return false;
+    this.file = best.file;
+    this.offset = best.offsets[best.pos] as number;
+    location.copyFrom(best);
+    this.located = true;
+    best.pos += this.step;
+    best.loaded = false;
+    return true;
+  }
+
+  /** The current entry's EntryHead. */
+  head(): EntryHead {
+    if (this.file === undefined) throw new RangeError('QueryWalk.head() before next()');
+    return this.file.makeHead(this.offset, this.location);
+  }
+}
+
+/** The entries of a QueryWalk as EntryHeads. */
 export function* queryFiles(
   files: readonly JournalFile[],
   q: FileQuery = {},
 ): Generator<EntryHead> {
-  const reverse = q.reverse === true;
-  const step = reverse ? -1 : 1;
-  const cursors: Cursor[] = files.map((file) => {
-    const offsets = matchingOffsets(file, q.matches ?? []);
-    const c: Cursor = { file, offsets, pos: 0, head: undefined };
-    if (!reverse) c.pos = q.sinceUsec !== undefined ? lowerBound(c, q.sinceUsec) : 0;
-    else c.pos = (q.untilUsec !== undefined ? lowerBound(c, q.untilUsec + 1) : offsets.length) - 1;
-    return c;
-  });
-  let location: EntryHead | undefined;
-  for (;;) {
-    let best: Cursor | undefined;
-    for (const c of cursors) {
-      while (c.pos >= 0 && c.pos < c.offsets.length) {
-        c.head ??= c.file.entryHead(c.offsets[c.pos] as number);
-        if (c.head === undefined) {
-          c.pos = -1; // torn tail: nothing more from this file
-          break;
-        }
-        if (location === undefined) break;
-        const k = compareWithLocation(c.head, location);
-        if (reverse ? k < 0 : k > 0) break;
-        c.pos += step;
-        c.head = undefined;
-      }
-      if (c.head === undefined || c.pos < 0 || c.pos >= c.offsets.length) continue;
-      if (best?.head === undefined) best = c;
-      else {
-        const k = compareEntries(c.head, best.head);
-        if (reverse ? k > 0 : k < 0) best = c;
-      }
-    }
-    const head = best?.head;
-    if (best === undefined || head === undefined) return;
-    if (!reverse && q.untilUsec !== undefined && head.realtimeUsec > q.untilUsec) return;
-    if (reverse && q.sinceUsec !== undefined && head.realtimeUsec < q.sinceUsec) return;
-    yield head;
-    location = head;
-    best.pos += step;
-    best.head = undefined;
-  }
+  const walk = new QueryWalk(files, q);
+  while (walk.next()) yield walk.head();
 }

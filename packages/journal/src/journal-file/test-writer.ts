@@ -8,7 +8,8 @@ export interface TestEntry {
   seqnum: number;
   realtimeUsec: number;
   monotonicUsec: number;
-  fields: string[];
+  /** NAME=value payloads: text as UTF-8, or exact bytes */
+  fields: (string | Buffer)[];
 }
 
 export interface TestFileOptions {
@@ -17,6 +18,9 @@ export interface TestFileOptions {
   seqnumId?: number;
   bootId?: number;
 }
+
+const payloadOf = (field: string | Buffer): Buffer =>
+  typeof field === 'string' ? Buffer.from(field) : field;
 
 const align8 = (n: number): number => (n + 7) & ~7;
 
@@ -53,10 +57,11 @@ export function buildJournalFile(
   const pending: { entry: TestEntry; items: number[] }[] = [];
   for (const entry of entries) {
     const items: number[] = [];
-    for (const f of entry.fields) {
+    for (const field of entry.fields) {
+      const payload = payloadOf(field);
+      const f = payload.toString('latin1'); // one key per distinct byte string
       let at = dataAt.get(f);
       if (at === undefined) {
-        const payload = Buffer.from(f);
         const start = compact ? 72 : 64;
         const d = Buffer.alloc(start + payload.length);
         objHeader(d, 1);
@@ -91,7 +96,7 @@ export function buildJournalFile(
     });
     const at = put(e);
     entryOffsets.push(at);
-    entry.fields.forEach((f) => dataEntries.get(f)?.push(at));
+    entry.fields.forEach((f) => dataEntries.get(payloadOf(f).toString('latin1'))?.push(at));
   }
   const array = (offsets: readonly number[], slots: number): Buffer => {
     const a = Buffer.alloc(24 + slots * (compact ? 4 : 8));
