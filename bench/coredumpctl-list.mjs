@@ -37,16 +37,17 @@ if (have < N) {
 // alike; the median is reported, with the fastest run next to it.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const args = ['--no-pager', '--no-legend', 'list', MARK];
-// COREDUMP_TS_JOURNAL_FILES=1: coredumpctl-ts reads the journal files itself
-// (the opt-in file reader) instead of running `journalctl -o json`; timed too.
+// coredumpctl-ts reads the journal files itself by default; COREDUMP_TS_JOURNALCTL
+// (the journalctl binary to run) makes it run `journalctl -o json` instead,
+// timed too.
 const contestants = [
   { name: 'coredumpctl-ts list', cmd: process.execPath, args: [OURS, ...args] },
   { name: 'systemd coredumpctl list', cmd: '/usr/bin/coredumpctl', args },
   {
-    name: 'coredumpctl-ts file reader',
+    name: 'coredumpctl-ts via journalctl',
     cmd: process.execPath,
     args: [OURS, ...args],
-    env: { ...process.env, COREDUMP_TS_JOURNAL_FILES: '1' },
+    env: { ...process.env, COREDUMP_TS_JOURNALCTL: 'journalctl' },
   },
 ];
 // BENCH_BASELINE=<path to another build's main.js>: time it too (before/after).

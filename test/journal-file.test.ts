@@ -210,9 +210,10 @@ describe('journal file reader vs journalctl -o export (files written by journald
   });
 });
 
-const FILE_READER = { COREDUMP_TS_JOURNAL_FILES: '1' };
+/** COREDUMP_TS_JOURNALCTL set: coredumpctl-ts runs journalctl instead of reading the files. */
+const VIA_JOURNALCTL = { COREDUMP_TS_JOURNALCTL: 'journalctl' };
 
-describe('coredumpctl-ts list with the file reader (COREDUMP_TS_JOURNAL_FILES=1) vs systemd', () => {
+describe('coredumpctl-ts list (the file reader, its default) vs systemd', () => {
   it.for([[], ['-r'], ['--json=short'], ['-1'], ['-n', '2']])('list %j', (extra) => {
     const args = [
       '--no-pager',
@@ -221,7 +222,7 @@ describe('coredumpctl-ts list with the file reader (COREDUMP_TS_JOURNAL_FILES=1)
       'list',
       `CDTS_JF_ID=${ID}`,
     ];
-    const ours = runCtl(OURS, args, FILE_READER);
+    const ours = runCtl(OURS, args);
     const theirs = runCtl(SYSTEMD, args);
     expect(ours).toEqual(theirs);
     expect(ours.stdout).toContain('cdts-jf');
@@ -233,10 +234,10 @@ describe('coredumpctl-ts list with the file reader (COREDUMP_TS_JOURNAL_FILES=1)
     'the local journal (no --file): list %j',
     (extra) => {
       const args = ['--no-pager', ...extra, 'list', `CDTS_JF_ID=${ID}`];
-      const ours = runCtl(OURS, args, FILE_READER);
+      const ours = runCtl(OURS, args);
       expect(ours).toEqual(runCtl(SYSTEMD, args));
       // and the same as our journalctl path
-      expect(ours).toEqual(runCtl(OURS, args));
+      expect(ours).toEqual(runCtl(OURS, args, VIA_JOURNALCTL));
     },
   );
 
@@ -246,7 +247,7 @@ describe('coredumpctl-ts list with the file reader (COREDUMP_TS_JOURNAL_FILES=1)
       ['--no-pager', 'list', `cdts_jf_id=${ID}`],
       ['--no-pager', '-D', join(dir, 'missing'), 'list'],
     ])
-      expect(runCtl(OURS, args, FILE_READER)).toEqual(runCtl(OURS, args));
+      expect(runCtl(OURS, args)).toEqual(runCtl(OURS, args, VIA_JOURNALCTL));
   });
 
   it('the copies really are journal files', () => {

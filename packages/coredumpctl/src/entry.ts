@@ -30,6 +30,28 @@ export function fieldText(entry: CoredumpEntry, name: string): string | undefine
   return typeof last === 'string' ? last : last.toString('utf8');
 }
 
+/**
+ * Chosen fields of an entry as `list` reads them: the last value of each, in
+ * the order asked for, as text (null: present but left out as too large;
+ * undefined: absent). One small array per entry instead of a CoredumpEntry.
+ */
+export interface EntryTexts {
+  readonly texts: readonly (string | null | undefined)[];
+  readonly realtimeUsec: number;
+}
+
+/** fieldText() of each of `names`, keeping null for a value left out. */
+export function entryTexts(entry: CoredumpEntry, names: readonly string[]): EntryTexts {
+  const texts = names.map((name) => {
+    const values = entry.fields.get(name);
+    const last = values?.[values.length - 1];
+    return last === null || last === undefined || typeof last === 'string'
+      ? last
+      : last.toString('utf8');
+  });
+  return { texts, realtimeUsec: entry.realtimeUsec };
+}
+
 export function hasField(entry: CoredumpEntry, name: string): boolean {
   return (entry.fields.get(name)?.length ?? 0) > 0;
 }

@@ -36,14 +36,20 @@ export interface TimeFormatter {
 }
 
 export function createTimeFormatter(zone: ZoneInfo = loadZone()): TimeFormatter {
+  // The text changes once a second: a listing's entries often share one.
+  let lastSec = NaN;
+  let lastText = '';
   return {
     timestamp(usec: number): string {
-      const d = new Date(Math.floor(usec / 1000));
+      const sec = Math.floor(usec / 1_000_000);
+      if (sec === lastSec) return lastText;
+      const d = new Date(sec * 1000);
       const utoff = -d.getTimezoneOffset() * 60;
-      return (
+      lastSec = sec;
+      lastText =
         `${WEEKDAYS[d.getDay()] ?? '?'} ${pad(d.getFullYear(), 4)}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
-        `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${zoneAbbreviation(zone, utoff)}`
-      );
+        `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${zoneAbbreviation(zone, utoff)}`;
+      return lastText;
     },
   };
 }

@@ -1,19 +1,19 @@
-// The file-reader path of `list` (COREDUMP_TS_JOURNAL_FILES=1): read the
-// journal files directly instead of running `journalctl -o json`. Only for what it reproduces exactly (the local
-// journal, -D of a flat directory, --file; matches; -S/-U; -r; -1); anything
-// else, any file it cannot open and any reader error returns undefined and
-// the caller runs journalctl as before. COREDUMP= is never loaded: like
-// journalctl's JSON output, a value of 4096 payload bytes or more is null.
+// How `list` reads the journal by default: the journal files directly
+// instead of running `journalctl -o json` (COREDUMP_TS_JOURNALCTL set forces
+// journalctl). Only for what it reproduces exactly (the local journal, -D of a
+// flat directory, --file; matches; -S/-U; -r; -1); anything else, any file it
+// cannot open and any reader error make the caller run journalctl as before.
+// COREDUMP= is never loaded: like journalctl's JSON output, a value of 4096
+// payload bytes or more is null.
 import {
   directoryJournalFiles,
-  entryFields,
   JournalFile,
   localJournalFiles,
-  queryFiles,
+  QueryWalk,
   type FileQuery,
   type ReadDataOptions,
 } from '@coredump-ts/journal/read';
-import type { CoredumpEntry, FieldValue } from './entry.js';
+import type { EntryTexts } from './entry.js';
 import { buildMatches } from './matches.js';
 import type { Options } from './options.js';
 
@@ -30,32 +30,33 @@ function journalPaths(o: Options): string[] | undefined {
 }
 
 /**
- * The entries `list` shows, read from the files; undefined when journalctl
- * must answer instead (not enabled, unsupported options, unreadable files,
- * reader errors, no entries at all, or COREDUMP_TS_JOURNALCTL set).
+ * Visit the entries `list` shows, read from the files, in order, until
+ * `visit` returns false. Returns false when journalctl must answer instead:
+ * COREDUMP_TS_JOURNALCTL set, unsupported options, unreadable files, no
+ * entries at all, or a reader error (the entries visited before it are to be
+ * dropped). Each entry is built as it is visited: the caller keeps what it needs.
  */
 export function readListEntries(
   o: Options,
   fieldNames: readonly string[],
   focus: boolean,
+  visit: (entry: EntryTexts) => boolean,
   env: NodeJS.ProcessEnv = process.env,
-): CoredumpEntry[] | undefined {
-  // Opt-in: on the 2-core test machine it is not yet faster than journalctl
-  // (see docs/coredumpctl.md), so the default stays journalctl.
-  if (env.COREDUMP_TS_JOURNAL_FILES !== '1' || env.COREDUMP_TS_JOURNALCTL !== undefined)
-    return undefined;
+): boolean {
+  if (env.COREDUMP_TS_JOURNALCTL !== undefined) return false;
   const files: JournalFile[] = [];
   try {
     const paths = journalPaths(o);
-    if (paths === undefined || paths.length === 0) return undefined;
+    if (paths === undefined || paths.length === 0) return false;
     for (const p of paths) files.push(JournalFile.open(p));
     const q: FileQuery = { matches: buildMatches(o.matches), reverse: focus || o.reverse };
     if (!focus && o.sinceUsec !== undefined) q.sinceUsec = o.sinceUsec;
     if (!focus && o.untilUsec !== undefined) q.untilUsec = o.untilUsec;
     const wanted = new Set(fieldNames);
     // One options object per file: the reader's caches hold for one set of options.
-    const optionsByFile = new Map<JournalFile, ReadDataOptions>();
-    const optionsFor = (file: JournalFile): ReadDataOptions => {
+    type Opts = ReadDataOptions & { wanted: ReadonlySet<string> };
+    const optionsByFile = new Map<JournalFile, Opts>();
+    const optionsFor = (file: JournalFile): Opts => {
       let opts = optionsByFile.get(file);
       if (opts === undefined) {
         let omitted: Set<number> | undefined;
@@ -71,26 +72,22 @@ export function readListEntries(
       }
       return opts;
     };
-    const entries: CoredumpEntry[] = [];
-    // Values become text once per DATA object (shared ones, like COREDUMP_UID=0, are one Buffer).
-    const texts = new Map<Buffer, string>();
-    const text = (v: Buffer | null): string | null => {
-      if (v === null) return null;
-      let t = texts.get(v);
-      if (t === undefined) texts.set(v, (t = v.toString('utf8')));
-      return t;
-    };
-    for (const head of queryFiles(files, q)) {
-      const raw = entryFields(head, optionsFor(head.file));
-      const fields = new Map<string, FieldValue[]>();
-      for (const [name, values] of raw) fields.set(name, values.map(text));
-      entries.push({ fields, realtimeUsec: head.realtimeUsec, cursor: undefined });
-      if (focus) break;
+    let any = false;
+    let lastFile: JournalFile | undefined;
+    let opts: Opts = { wanted };
+    for (const walk = new QueryWalk(files, q); walk.next();) {
+      const file = walk.file as JournalFile;
+      if (file !== lastFile) opts = optionsFor((lastFile = file));
+      any = true;
+      // Values as text straight from the file: one string per value, no Buffer.
+      const texts = new Array<string | null | undefined>(fieldNames.length);
+      file.entryTexts(walk.offset, opts, texts);
+      if (!visit({ texts, realtimeUsec: walk.realtimeUsec }) || focus) break;
     }
-    return entries.length === 0 ? undefined : entries;
+    return any;
   } catch {
     // Whatever the reader could not do, journalctl does: same output, only slower.
-    return undefined;
+    return false;
   } finally {
     for (const f of files) f.close();
   }

@@ -1,7 +1,7 @@
 // The list verb (and -F): a table of matching entries, never loading COREDUMP=.
-import { locateCore } from './corefile.js';
+import { createCoreFileProbe, locateCoreOf, type CoreFileProbe } from './corefile.js';
 import type { VerbContext } from './context.js';
-import { fieldText, valueBytes, type CoredumpEntry } from './entry.js';
+import { entryTexts, valueBytes, type CoredumpEntry, type EntryTexts } from './entry.js';
 import { CoredumpctlError } from './errors.js';
 import { formatBytes } from './format.js';
 import { readListEntries } from './journal-files.js';
@@ -29,68 +29,119 @@ const COLUMNS: readonly Column[] = [
   { name: 'size', right: true },
 ];
 
-/** The fields a row needs; COREDUMP is asked for but comes back null when large. */
-export const LIST_FIELDS = [
-  'MESSAGE_ID',
-  'COREDUMP_PID',
-  'COREDUMP_UID',
-  'COREDUMP_GID',
-  'COREDUMP_SIGNAL',
-  'COREDUMP_EXE',
-  'COREDUMP_COMM',
-  'COREDUMP_FILENAME',
-  'COREDUMP_TRUNCATED',
-  'COREDUMP',
-];
+/** The fields a row needs, by their place in LIST_FIELDS (what is read per entry). */
+const FIELD = {
+  MESSAGE_ID: 0,
+  COREDUMP_PID: 1,
+  COREDUMP_UID: 2,
+  COREDUMP_GID: 3,
+  COREDUMP_SIGNAL: 4,
+  COREDUMP_COMM: 5,
+  COREDUMP_EXE: 6,
+  COREDUMP_FILENAME: 7,
+  COREDUMP_TRUNCATED: 8,
+  /** asked for, but comes back null when large: only whether it is there counts */
+  COREDUMP: 9,
+} as const;
+type ListField = keyof typeof FIELD;
 
-const MANDATORY = [
+export const LIST_FIELDS = Object.keys(FIELD) as ListField[];
+
+const MANDATORY: readonly ListField[] = [
   'COREDUMP_PID',
   'COREDUMP_UID',
   'COREDUMP_GID',
   'COREDUMP_SIGNAL',
   'COREDUMP_COMM',
-] as const;
+];
+const MANDATORY_AT = MANDATORY.map((n) => FIELD[n]);
 
 /** One row as JSON cells, or a warning when mandatory fields are missing (systemd 262). */
 export function buildRow(
-  entry: CoredumpEntry,
+  entry: EntryTexts,
   root: string | undefined,
+  probe?: CoreFileProbe,
 ): Cell[] | { warning: string } {
-  const v = (n: string): string | undefined => fieldText(entry, n);
-  if (MANDATORY.some((n) => v(n) === undefined)) {
-    const shown = MANDATORY.map((n) => `${n.slice('COREDUMP_'.length)}=${v(n) ?? '(null)'}`).join(
-      ', ',
-    );
-    return { warning: `Found a coredump entry without mandatory fields (${shown}), ignoring.` };
+  // Plain indexed reads: this runs for every entry of a listing, mostly before the JIT has.
+  const t = entry.texts;
+  for (let i = 0; i < MANDATORY_AT.length; i++) {
+    if ((t[MANDATORY_AT[i] ?? 0] ?? undefined) === undefined) {
+      const shown = MANDATORY.map(
+        (n) => `${n.slice('COREDUMP_'.length)}=${t[FIELD[n]] ?? '(null)'}`,
+      ).join(', ');
+      return { warning: `Found a coredump entry without mandatory fields (${shown}), ignoring.` };
+    }
   }
-  const normal = v('MESSAGE_ID') === MESSAGE_ID_COREDUMP;
-  const sig = normal ? signalFromString(v('COREDUMP_SIGNAL') ?? '') : undefined;
-  const core = locateCore(entry, root);
+  const normal = t[FIELD.MESSAGE_ID] === MESSAGE_ID_COREDUMP;
+  const sig = normal ? signalFromString(t[FIELD.COREDUMP_SIGNAL] ?? '') : undefined;
+  const core = locateCoreOf(
+    {
+      filename: t[FIELD.COREDUMP_FILENAME] ?? undefined,
+      inJournal: t[FIELD.COREDUMP] !== undefined,
+      normal,
+      truncated: t[FIELD.COREDUMP_TRUNCATED] ?? undefined,
+    },
+    root,
+    probe,
+  );
   return [
     entry.realtimeUsec,
-    parsePid(v('COREDUMP_PID') ?? '') ?? null,
-    parseUid(v('COREDUMP_UID')) ?? null,
-    parseUid(v('COREDUMP_GID')) ?? null,
+    parsePid(t[FIELD.COREDUMP_PID] ?? '') ?? null,
+    parseUid(t[FIELD.COREDUMP_UID] ?? undefined) ?? null,
+    parseUid(t[FIELD.COREDUMP_GID] ?? undefined) ?? null,
     sig ?? null,
     core.state ?? null,
-    v('COREDUMP_EXE') ?? v('COREDUMP_COMM') ?? null,
+    t[FIELD.COREDUMP_EXE] ?? t[FIELD.COREDUMP_COMM] ?? null,
     core.sizeBytes ?? null,
   ];
 }
 
+const dash = (c: Cell | undefined): string => (c === null || c === undefined ? '-' : String(c));
+
+/** The text of a row's cells (COLUMNS' order); by index, not destructuring, for speed. */
 export function rowText(row: readonly Cell[], ctx: VerbContext): string[] {
-  const [time, pid, uid, gid, sig, corefile, exe, size] = row;
-  const dash = (c: Cell | undefined): string => (c === null || c === undefined ? '-' : String(c));
+  const sig = row[4];
+  const size = row[7];
   return [
-    ctx.time.timestamp(time as number),
-    dash(pid),
-    dash(uid),
-    dash(gid),
+    ctx.time.timestamp(row[0] as number),
+    dash(row[1]),
+    dash(row[2]),
+    dash(row[3]),
     typeof sig === 'number' ? `SIG${signalToString(sig)}` : 'SIG0',
-    dash(corefile),
-    dash(exe),
+    dash(row[5]),
+    dash(row[6]),
     typeof size === 'number' ? formatBytes(size) : '-',
   ];
+}
+
+/**
+ * The rows of a listing as entries arrive: text cells at once (JSON cells
+ * for --json), so an entry is garbage as soon as its row is made.
+ */
+class ListRows {
+  readonly cells: Cell[][] = [];
+  readonly texts: string[][] = [];
+  private readonly probe = createCoreFileProbe();
+
+  constructor(
+    private readonly ctx: VerbContext,
+    /** where the warning for an entry without mandatory fields goes */
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  get count(): number {
+    return this.cells.length + this.texts.length;
+  }
+
+  /** Add an entry's row; false once there are -n rows. */
+  add(entry: EntryTexts): boolean {
+    const o = this.ctx.options;
+    const row = buildRow(entry, o.root, this.probe);
+    if ('warning' in row) this.warn(row.warning);
+    else if (o.json !== 'off') this.cells.push(row);
+    else this.texts.push(rowText(row, this.ctx));
+    return o.rowsMax === undefined || this.count < o.rowsMax;
+  }
 }
 
 /** Iterate entries the way dump_list() does: -1 (focus), or seek + walk with -n. */
@@ -119,32 +170,26 @@ export async function runList(ctx: VerbContext): Promise<void> {
     await printField(ctx, o.field);
     return;
   }
-  const q: Query = { ...baseQuery(o), outputFields: LIST_FIELDS };
   const focus = o.rowsMax === 1 && o.reverse;
-  const rows: Cell[][] = [];
   // The journal files read directly when they can be; else journalctl, as before.
-  const entries = readListEntries(o, LIST_FIELDS, focus) ?? selectEntries(ctx, q, focus);
-  for await (const entry of entries) {
-    const row = buildRow(entry, o.root);
-    if ('warning' in row) {
-      ctx.log(row.warning);
-      continue;
-    }
-    rows.push(row);
-    if (o.rowsMax !== undefined && rows.length >= o.rowsMax) break;
+  // Warnings wait for the files' answer: if journalctl answers, it warns again.
+  const warnings: string[] = [];
+  let rows = new ListRows(ctx, (w) => warnings.push(w));
+  if (readListEntries(o, LIST_FIELDS, focus, (e) => rows.add(e))) {
+    for (const w of warnings) ctx.log(w);
+  } else {
+    rows = new ListRows(ctx, (w) => {
+      ctx.log(w);
+    });
+    const q: Query = { ...baseQuery(o), outputFields: LIST_FIELDS };
+    for await (const entry of selectEntries(ctx, q, focus))
+      if (!rows.add(entryTexts(entry, LIST_FIELDS))) break;
   }
-  if (rows.length === 0 && !focus) {
+  if (rows.count === 0 && !focus) {
     throw new CoredumpctlError('ERR_NOT_FOUND', 'No coredumps found.', { silent: o.quiet });
   }
-  if (o.json !== 'off') ctx.stdout.write(renderJsonRows(COLUMNS, rows, o.json));
-  else
-    ctx.stdout.write(
-      renderTable(
-        COLUMNS,
-        rows.map((r) => rowText(r, ctx)),
-        o.legend,
-      ),
-    );
+  if (o.json !== 'off') ctx.stdout.write(renderJsonRows(COLUMNS, rows.cells, o.json));
+  else ctx.stdout.write(renderTable(COLUMNS, rows.texts, o.legend));
 }
 
 async function printField(ctx: VerbContext, field: string): Promise<void> {

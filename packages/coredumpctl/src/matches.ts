@@ -4,11 +4,15 @@ import { resolve } from 'node:path';
 export const MESSAGE_ID_COREDUMP = 'fc2e22bc6ee647b6b90729ab34a250b1';
 export const MESSAGE_ID_BACKTRACE = '1f4e0a44a88649939aaea34fc6da8c95';
 
+const PID_TEXT = /^\s*\+?(\d+)$/;
+const DIGITS = /^\d+$/;
+
 /** systemd's parse_pid(): a decimal (leading whitespace and '+' tolerated) > 0 that fits pid_t. */
 export function parsePid(text: string): number | undefined {
-  const m = /^\s*\+?(\d+)$/.exec(text);
-  if (m?.[1] === undefined) return undefined;
-  const n = Number(m[1]);
+  // Plain digits (every PID journald writes) need no match array.
+  const digits = DIGITS.test(text) ? text : PID_TEXT.exec(text)?.[1];
+  if (digits === undefined) return undefined;
+  const n = Number(digits);
   return n > 0 && n <= 0x7fffffff ? n : undefined;
 }
 

@@ -45,19 +45,24 @@ export function signalToString(n: number): string {
   return String(n);
 }
 
+const RTMIN_PLUS = /^RTMIN(?:\+(\d+))?$/;
+const RTMAX_MINUS = /^RTMAX(?:-(\d+))?$/;
+const DIGITS = /^\d+$/;
+
 /** "SIGSEGV", "SEGV", "RTMIN+2", "11" -> the number; undefined if invalid. */
 export function signalFromString(text: string): number | undefined {
   const bare = text.startsWith('SIG') ? text.slice(3) : text;
   const idx = NAMES.indexOf(bare);
   if (idx > 0) return idx;
-  const rt = /^RTMIN(?:\+(\d+))?$/.exec(bare) ?? /^RTMAX(?:-(\d+))?$/.exec(bare);
+  if (text === bare && DIGITS.test(text)) {
+    const n = Number(text);
+    return n > 0 && n <= RTMAX ? n : undefined;
+  }
+  const rt = RTMIN_PLUS.exec(bare) ?? RTMAX_MINUS.exec(bare);
   if (rt !== null) {
     const off = rt[1] !== undefined ? Number(rt[1]) : 0;
     const n = bare.startsWith('RTMIN') ? RTMIN + off : RTMAX - off;
     return n >= RTMIN && n <= RTMAX ? n : undefined;
   }
-  if (text !== bare) return undefined;
-  if (!/^\d+$/.test(text)) return undefined;
-  const n = Number(text);
-  return n > 0 && n <= RTMAX ? n : undefined;
+  return undefined;
 }

@@ -7,6 +7,9 @@ export interface Column {
   right: boolean;
 }
 
+/** A cell with one of these is narrower than its length (see codePoints()). */
+const LOW_SURROGATE = /[\udc00-\udfff]/;
+
 /** Width in code points, as systemd counts a UTF-8 cell when not on a terminal. */
 function codePoints(text: string): number {
   let n = 0;
@@ -23,21 +26,43 @@ export function renderTable(
   legend: boolean,
 ): string {
   const all = legend ? [columns.map((c) => c.name.toUpperCase()), ...rows] : rows;
-  const widths = columns.map((_, i) =>
-    all.reduce((w, r) => Math.max(w, codePoints(r[i] ?? '')), 0),
-  );
-  return all
-    .map((r) =>
-      columns
-        .map((c, i) => {
-          const cell = r[i] ?? '';
-          const pad = ' '.repeat((widths[i] ?? 0) - codePoints(cell));
-          return c.right ? pad + cell : cell + pad;
-        })
-        .join(' '),
-    )
-    .map((line) => `${line}\n`)
-    .join('');
+  // A cell's width is its length unless it holds a low surrogate: checked
+  // once on the whole text rather than cell by cell (a listing has 40,000).
+  const text = renderRows(columns, all, false);
+  return LOW_SURROGATE.test(text) ? renderRows(columns, all, true) : text;
+}
+
+function renderRows(
+  columns: readonly Column[],
+  rows: readonly (readonly string[])[],
+  inCodePoints: boolean,
+): string {
+  const n = columns.length;
+  const widths = new Array<number>(n).fill(0);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r] ?? [];
+    for (let i = 0; i < n; i++) {
+      const cell = row[i] ?? '';
+      const w = inCodePoints ? codePoints(cell) : cell.length;
+      if (w > (widths[i] ?? 0)) widths[i] = w;
+    }
+  }
+  const right = columns.map((c) => c.right);
+  // Padded by the string builtins, and only where needed (most cells of a
+  // column are as wide as the widest); one join per line and one for all.
+  const lines = new Array<string>(rows.length);
+  const cells = new Array<string>(n);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r] ?? [];
+    for (let i = 0; i < n; i++) {
+      const cell = row[i] ?? '';
+      const length = (widths[i] ?? 0) + (inCodePoints ? cell.length - codePoints(cell) : 0);
+      if (cell.length >= length) cells[i] = cell;
+      else cells[i] = right[i] === true ? cell.padStart(length) : cell.padEnd(length);
+    }
+    lines[r] = cells.join(' ');
+  }
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
 const jsonScalar = (v: Cell): string => JSON.stringify(v);

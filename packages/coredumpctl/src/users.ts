@@ -41,9 +41,11 @@ export function loadNameDb(etc = '/etc'): NameDb {
   };
 }
 
+const DECIMAL = /^\d+$/;
+
 /** systemd's parse_uid(): decimal, not -1 (0xffffffff) nor 0xffff. */
 export function parseUid(text: string | undefined): number | undefined {
-  if (text === undefined || !/^\d+$/.test(text)) return undefined;
+  if (text === undefined || !DECIMAL.test(text)) return undefined;
   const n = Number(text);
   if (n > 0xfffffffe || n === 0xffff) return undefined;
   return n;

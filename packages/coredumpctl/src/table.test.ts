@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { renderTable, type Column } from './table.js';
+
+const COLUMNS: readonly Column[] = [
+  { name: 'name', right: false },
+  { name: 'n', right: true },
+  { name: 'exe', right: false },
+];
+
+/** The table as systemd lays it out: every cell padded to its column's width in code points. */
+function reference(rows: readonly (readonly string[])[], legend: boolean): string {
+  const all = legend ? [COLUMNS.map((c) => c.name.toUpperCase()), ...rows] : rows;
+  // Code points, as Array.from() splits them; a lone low surrogate counts as nothing.
+  const width = (s: string): number =>
+    Array.from(s).filter((ch) => !/^[\udc00-\udfff]$/.test(ch)).length;
+  const widths = COLUMNS.map((_, i) => Math.max(0, ...all.map((r) => width(r[i] ?? ''))));
+  return all
+    .map(
+      (r) =>
+        COLUMNS.map((c, i) => {
+          const cell = r[i] ?? '';
+          const pad = ' '.repeat((widths[i] ?? 0) - width(cell));
+          return c.right ? pad + cell : cell + pad;
+        }).join(' ') + '\n',
+    )
+    .join('');
+}
+
+describe('renderTable', () => {
+  it.for([
+    [
+      'ASCII',
+      [
+        ['a', '1', '/bin/a'],
+        ['bbb', '22', '/usr/bin/b'],
+      ],
+    ],
+    [
+      'an empty cell',
+      [
+        ['', '1', ''],
+        ['x', '', '/x'],
+      ],
+    ],
+    [
+      'UTF-8 in the BMP',
+      [
+        ['é', '1', '/bin/çà'],
+        ['ab', '10', '/bin/x'],
+      ],
+    ],
+    [
+      'a surrogate pair (one code point)',
+      [
+        ['😀x', '1', '/bin/😀'],
+        ['abc', '2', '/bin/ab'],
+      ],
+    ],
+    [
+      'a lone low surrogate (counted as nothing)',
+      [
+        ['\udc00a', '1', 'x'],
+        ['ab', '2', 'y'],
+      ],
+    ],
+  ] as const)('%s', ([, rows]) => {
+    for (const legend of [false, true]) {
+      expect(renderTable(COLUMNS, rows, legend)).toBe(reference(rows, legend));
+    }
+  });
+
+  it('no rows: nothing, or the legend alone', () => {
+    expect(renderTable(COLUMNS, [], false)).toBe('');
+    expect(renderTable(COLUMNS, [], true)).toBe('NAME N EXE\n');
+  });
+});
