@@ -24,10 +24,16 @@ export function valueBytes(value: string | Buffer): Buffer {
 
 /** The last value of a field as text, as systemd's RETRIEVE() keeps the last one. */
 export function fieldText(entry: CoredumpEntry, name: string): string | undefined {
+  return lastText(entry, name) ?? undefined;
+}
+
+/** fieldText(), but null for a value that is present and was left out (too large). */
+function lastText(entry: CoredumpEntry, name: string): string | null | undefined {
   const values = entry.fields.get(name);
   const last = values?.[values.length - 1];
-  if (last === undefined || last === null) return undefined;
-  return typeof last === 'string' ? last : last.toString('utf8');
+  return last === undefined || last === null || typeof last === 'string'
+    ? last
+    : last.toString('utf8');
 }
 
 /**
@@ -42,14 +48,7 @@ export interface EntryTexts {
 
 /** fieldText() of each of `names`, keeping null for a value left out. */
 export function entryTexts(entry: CoredumpEntry, names: readonly string[]): EntryTexts {
-  const texts = names.map((name) => {
-    const values = entry.fields.get(name);
-    const last = values?.[values.length - 1];
-    return last === null || last === undefined || typeof last === 'string'
-      ? last
-      : last.toString('utf8');
-  });
-  return { texts, realtimeUsec: entry.realtimeUsec };
+  return { texts: names.map((name) => lastText(entry, name)), realtimeUsec: entry.realtimeUsec };
 }
 
 export function hasField(entry: CoredumpEntry, name: string): boolean {
