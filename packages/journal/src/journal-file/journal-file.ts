@@ -31,6 +31,7 @@ import {
   bootIdText,
   HeadFields,
   matchWantedName,
+  sameBoot,
   wantedNames,
   type WantedNames,
 } from './entry-head.js';
@@ -305,13 +306,7 @@ export class JournalFile {
   /** An EntryHead of the entry at `offset` whose fields readHead() put in `h`. */
   makeHead(offset: number, h: HeadFields): EntryHead {
     const last = this.lastBoot;
-    if (
-      this.lastBootText === undefined ||
-      last.boot0 !== h.boot0 ||
-      last.boot1 !== h.boot1 ||
-      last.boot2 !== h.boot2 ||
-      last.boot3 !== h.boot3
-    ) {
+    if (this.lastBootText === undefined || !sameBoot(last, h)) {
       // Boot IDs change rarely from one entry to the next: one string per change.
       last.boot0 = h.boot0;
       last.boot1 = h.boot1;
@@ -329,25 +324,6 @@ export class JournalFile {
       xorHashHigh: h.xorHashHigh,
       xorHashLow: h.xorHashLow,
     };
-  }
-
-  /** The entry's ordering fields, or undefined when it does not validate (torn tail). */
-  entryHead(offset: number): EntryHead | undefined {
-    const h = new HeadFields();
-    return this.readHead(offset, h) ? this.makeHead(offset, h) : undefined;
-  }
-
-  /** Offsets of the DATA objects of an entry, in item order. */
-  entryItems(offset: number): number[] {
-    const n = this.itemCount(offset);
-    const bytes = this.bytes;
-    const w = bytes.words;
-    const out = new Array<number>(n);
-    for (let i = 0; i < n; i++) {
-      const at = bytes.pos + ENTRY.items + i * this.itemBytes;
-      out[i] = this.compact ? (w[at >>> 2] ?? 0) : word64(w, at);
-    }
-    return out;
   }
 
   /** The number of items of the entry at `offset`, with the whole entry located. */
