@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -16,13 +16,16 @@ describe('bundleIsFresh / runEntry', () => {
   const at = (path: string, seconds: number): void => {
     utimesSync(join(dist, path), seconds, seconds);
   };
-  /** What a node process running the built runEntry(dist, './run.js') prints (the real CommonJS). */
-  const ran = (): string => {
-    const r = spawnSync(
+  /** A node process running the built runEntry(dist, './run.js') (the real CommonJS). */
+  const runBuilt = (): SpawnSyncReturns<string> =>
+    spawnSync(
       process.execPath,
       ['-e', 'require(process.argv[1]).runEntry(process.argv[2], "./run.js")', BUILT, dist],
       { encoding: 'utf8' },
     );
+  /** What it prints. */
+  const ran = (): string => {
+    const r = runBuilt();
     return `${r.stdout}${r.stderr}`.trim();
   };
 
@@ -71,11 +74,7 @@ describe('bundleIsFresh / runEntry', () => {
   it('a failing unbundled module fails the process', () => {
     rmSync(join(dist, 'bundle'), { recursive: true });
     writeFileSync(join(dist, 'run.js'), 'throw new Error("broken run.js");\n');
-    const r = spawnSync(
-      process.execPath,
-      ['-e', 'require(process.argv[1]).runEntry(process.argv[2], "./run.js")', BUILT, dist],
-      { encoding: 'utf8' },
-    );
+    const r = runBuilt();
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('broken run.js');
   });
