@@ -8,7 +8,22 @@ const src = (pkg: string, file = 'index'): string =>
 // socket activation start are the built ones in packages/*/dist. Exact matches,
 // so that a subpath entry such as @coredump-ts/journal/read gets its own file.
 const alias = [
-  ...['unix', 'protocol', 'config', 'journal', 'worker', 'admin'].map((pkg) => ({
+  ...[
+    'unix',
+    'protocol',
+    'config',
+    'journal',
+    'context',
+    'elf',
+    'stacktrace',
+    'signature',
+    'ratelimit',
+    'pipeline',
+    'worker',
+    'coredumpd',
+    'exporter',
+    'admin',
+  ].map((pkg) => ({
     find: new RegExp(`^@coredump-ts/${pkg}$`),
     replacement: src(pkg),
   })),
