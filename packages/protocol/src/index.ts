@@ -2,6 +2,8 @@ export {
   CoredumpError,
   ERROR_CODES,
   errorCodeInfo,
+  errnoText,
+  errorText,
   isCoredumpError,
   type ErrorCode,
   type ErrorCodeInfo,
@@ -23,14 +25,6 @@ export {
   type JournalField,
 } from './fields.js';
 export { decodeDatagram, encodeDatagram, halveDatagram } from './datagram.js';
-export {
-  MANDATORY_FIELDS,
-  PARSED_FIELDS,
-  parseReceivedFields,
-  type CrashContext,
-  type CrashMetadata,
-  type ReceiveOptions,
-} from './receive.js';
 export {
   assertJournalFieldName,
   isValidJournalFieldName,
