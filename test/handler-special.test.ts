@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MESSAGE_ID_COREDUMP } from '@coredump-ts/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { corePatternLine } from '../packages/handler/src/core-pattern.js';
+import { corePatternLine } from '@coredump-ts/protocol';
 import { compileCrasher, startCrasher, type CrasherExit } from './support/crashers.js';
 import {
   ensureJournald,

@@ -13,3 +13,4 @@ export {
   type StreamResult,
   type StreamStages,
 } from './stream.js';
+export { XATTR } from './xattrs.js';

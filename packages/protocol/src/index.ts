@@ -31,3 +31,8 @@ export {
   serializeJournalNative,
 } from './journal-native.js';
 export { SIGRTMAX, SIGRTMIN, isSignalValid, signalName } from './signal.js';
+export {
+  CORE_PATTERN_MAX_BYTES,
+  CORE_PATTERN_SPECIFIERS,
+  corePatternLine,
+} from './core-pattern.js';
