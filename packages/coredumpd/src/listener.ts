@@ -1,0 +1,64 @@
+// The listening socket the kernel connects to (core_pattern `@@path`): taken
+// from the fd store when systemd (or a supervising collector) kept it across a
+// restart, else created, and then handed to the fd store so that the next
+// manager finds it. Connections that arrive while no manager runs wait in its
+// backlog.
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  bind,
+  close,
+  listen,
+  listenFds,
+  setNonBlocking,
+  socket,
+  socketType,
+} from '@coredump-ts/unix';
+
+export const KERNEL_SOCKET_PATH = '/run/systemd/coredumpd/kernel';
+/** The fd store name systemd 262 gives the socket (FDNAME=). */
+export const FDSTORE_NAME = 'coredump-socket';
+/** systemd's SOMAXCONN_DELUXE: the kernel caps it at net.core.somaxconn. */
+export const SOMAXCONN_DELUXE = 0x7fffffff;
+
+export interface StoredListener {
+  /** The adopted listening socket, if one was passed. */
+  fd: number | undefined;
+  /** Passed fds that are not it; the caller closes them. */
+  others: number[];
+}
+
+/**
+ * The listening socket among the fds passed with LISTEN_FDS (sd_listen_fds_with_names):
+ * the one named FDSTORE_NAME, or the only fd when no names were given. It must be
+ * an AF_UNIX SOCK_STREAM socket. Clears LISTEN_* from env.
+ */
+export function takeStoredListener(env: NodeJS.ProcessEnv): StoredListener {
+  const names = env['LISTEN_FDNAMES']?.split(':');
+  const fds = listenFds(env);
+  let fd: number | undefined;
+  fds.forEach((candidate, i) => {
+    const named = names === undefined ? fds.length === 1 : names[i] === FDSTORE_NAME;
+    if (fd === undefined && named && socketType(candidate) === 'stream') fd = candidate;
+  });
+  return { fd, others: fds.filter((f) => f !== fd) };
+}
+
+/** A fresh non-blocking listening socket at `path`, mode 0600 (bound under umask 0077). */
+export function openListener(path: string): number {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+  rmSync(path, { force: true });
+  const fd = socket('stream');
+  const umask = process.umask(0o077);
+  try {
+    bind(fd, path);
+    listen(fd, SOMAXCONN_DELUXE);
+    setNonBlocking(fd, true);
+    return fd;
+  } catch (error) {
+    close(fd);
+    throw error;
+  } finally {
+    process.umask(umask);
+  }
+}
