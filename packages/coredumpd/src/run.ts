@@ -8,6 +8,16 @@ import { setDumpable } from '@coredump-ts/unix';
 
 const USAGE = 'Usage: coredumpd --manager | --worker | --check-requirements\n';
 
+type Logger = ReturnType<typeof createLogger>;
+type SocketWorker = (env: NodeJS.ProcessEnv, log: Logger) => Promise<number>;
+
+/** The socket-mode worker, exported from this package's index as runSocketWorker. */
+async function socketWorker(): Promise<SocketWorker | undefined> {
+  const lib: Record<string, unknown> = await import('./index.js');
+  const worker = lib['runSocketWorker'];
+  return typeof worker === 'function' ? (worker as SocketWorker) : undefined;
+}
+
 async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const log = createLogger(env);
   const mode = argv[0];
@@ -18,8 +28,17 @@ async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<num
   if (mode === '--check-requirements') {
     const { checkRequirements, kernelProbes } = await import('./requirements.js');
     const result = checkRequirements(kernelProbes(env['COREDUMP_TS_PROC'] || '/proc'));
-    if (!result.ok) log.debug(result.reason);
-    return result.ok ? 0 : 1;
+    if (!result.ok) {
+      log.debug(result.reason);
+      return 1;
+    }
+    // Until the socket-mode worker is part of the build, socket mode would
+    // accept crashes and lose them: report it unusable, so auto picks the pipe.
+    if ((await socketWorker()) === undefined) {
+      log.debug('This build has no socket-mode worker (runSocketWorker).');
+      return 1;
+    }
+    return 0;
   }
   // Neither the manager nor a worker may ever dump core itself (no loops).
   setDumpable(false);
@@ -29,14 +48,11 @@ async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<num
     return runManager(env, log, managerOptionsFromEnv(env, process.argv[1] ?? ''));
   }
   if (mode === '--worker') {
-    // The socket-mode worker is exported from this package's index (runSocketWorker).
-    const lib: Record<string, unknown> = await import('./index.js');
-    const runSocketWorker = lib['runSocketWorker'];
-    if (typeof runSocketWorker !== 'function') {
+    const worker = await socketWorker();
+    if (worker === undefined) {
       log.error('This build has no socket-mode worker (runSocketWorker).');
       return 1;
     }
-    const worker = runSocketWorker as (e: typeof env, l: typeof log) => Promise<number>;
     return worker(env, log);
   }
   process.stderr.write(USAGE);
