@@ -6,18 +6,9 @@
 // it keeps dying does the supervisor give up, and the collector then puts the
 // kernel settings back before anything else.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { rmSync } from 'node:fs';
 
-import {
-  FdWatcher,
-  bind,
-  close,
-  listen,
-  recvmsgSync,
-  setNonBlocking,
-  socket,
-} from '@coredump-ts/unix';
+import { FdWatcher, bind, close, listenStream, recvmsgSync, socket } from '@coredump-ts/unix';
 
 import { AdminError } from './errors.js';
 
@@ -63,22 +54,7 @@ export class ManagerSupervisor {
 
   /** Creates the socket, starts the manager and waits for its READY=1. */
   async start(): Promise<void> {
-    const { socketPath } = this.#opts;
-    mkdirSync(dirname(socketPath), { recursive: true, mode: 0o755 });
-    rmSync(socketPath, { force: true });
-    const fd = socket('stream');
-    const umask = process.umask(0o077);
-    try {
-      bind(fd, socketPath);
-      listen(fd, 0x7fffffff);
-      setNonBlocking(fd, true);
-    } catch (error) {
-      close(fd);
-      throw error;
-    } finally {
-      process.umask(umask);
-    }
-    this.#listenFd = fd;
+    this.#listenFd = listenStream(this.#opts.socketPath);
     const notifyFd = socket('dgram');
     this.#notifyFd = notifyFd;
     bind(notifyFd, this.#notifyPath);

@@ -3,23 +3,11 @@
 // restart, else created, and then handed to the fd store so that the next
 // manager finds it. Connections that arrive while no manager runs wait in its
 // backlog.
-import { mkdirSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
-import {
-  bind,
-  close,
-  listen,
-  listenFds,
-  setNonBlocking,
-  socket,
-  socketType,
-} from '@coredump-ts/unix';
+import { SOMAXCONN_DELUXE, listenFds, listenStream, socketType } from '@coredump-ts/unix';
 
 export const KERNEL_SOCKET_PATH = '/run/systemd/coredumpd/kernel';
 /** The fd store name systemd 262 gives the socket (FDNAME=). */
 export const FDSTORE_NAME = 'coredump-socket';
-/** systemd's SOMAXCONN_DELUXE: the kernel caps it at net.core.somaxconn. */
-export const SOMAXCONN_DELUXE = 0x7fffffff;
 
 export interface StoredListener {
   /** The adopted listening socket, if one was passed. */
@@ -44,21 +32,7 @@ export function takeStoredListener(env: NodeJS.ProcessEnv): StoredListener {
   return { fd, others: fds.filter((f) => f !== fd) };
 }
 
-/** A fresh non-blocking listening socket at `path`, mode 0600 (bound under umask 0077). */
+/** A fresh non-blocking listening socket at `path`, mode 0700 (bound under umask 0077). */
 export function openListener(path: string): number {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
-  rmSync(path, { force: true });
-  const fd = socket('stream');
-  const umask = process.umask(0o077);
-  try {
-    bind(fd, path);
-    listen(fd, SOMAXCONN_DELUXE);
-    setNonBlocking(fd, true);
-    return fd;
-  } catch (error) {
-    close(fd);
-    throw error;
-  } finally {
-    process.umask(umask);
-  }
+  return listenStream(path, SOMAXCONN_DELUXE);
 }

@@ -45,3 +45,4 @@ export {
 export { SD_LISTEN_FDS_START, listenFds } from './activation.js';
 export { FdWatcher } from './watch.js';
 export { PIDFD_INFO, pidfdInfoMasks, type PidfdInfoMasks } from './pidfd-probe.js';
+export { SOMAXCONN_DELUXE, listenStream } from './listen.js';

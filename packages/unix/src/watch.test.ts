@@ -1,7 +1,13 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   FdWatcher,
   PIDFD_INFO,
+  acceptSync,
+  connect,
+  listenStream,
+  socket,
   pidfdInfoMasks,
   pidfdOpen,
   recvmsgSync,
@@ -61,5 +67,18 @@ describe('pidfdInfoMasks', () => {
       return;
     }
     expect(masks.mask & PIDFD_INFO.PID).toBe(PIDFD_INFO.PID);
+  });
+});
+
+describe('listenStream', () => {
+  it('binds a root-only socket (a stale file replaced) that accepts without blocking', () => {
+    const path = join(fx.dir, 'sub', 'kernel');
+    track(listenStream(path)); // a first one: the second replaces its file
+    const fd = track(listenStream(path));
+    expect(statSync(path).mode & 0o777).toBe(0o700);
+    expect(() => acceptSync(fd, { timeoutMs: 0 })).toThrow(/ETIMEDOUT/);
+    const client = track(socket('stream'));
+    connect(client, path);
+    expect(track(acceptSync(fd, { timeoutMs: 0 }))).toBeGreaterThan(2);
   });
 });
