@@ -120,6 +120,12 @@ describe('coredumpd --manager', () => {
     expect(fx.pids('done')).toContain(pid);
   });
 
+  it('pets the watchdog (WATCHDOG=1) when WATCHDOG_USEC is set', async () => {
+    fx.start({ WATCHDOG_USEC: '200000' });
+    const ready = await fx.notify.waitFor('READY=1');
+    await fx.notify.waitFor('WATCHDOG=1', ready + 1);
+  });
+
   it('stores its new listening socket in the fd store (FDSTORE=1, FDNAME=coredump-socket)', async () => {
     fx.start();
     const i = await fx.notify.waitFor('FDSTORE=1');
