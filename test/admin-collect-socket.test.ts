@@ -5,7 +5,7 @@
 // manager is stopped. coredumpd's --check-requirements answer and its worker
 // are test stand-ins (test/fixtures/coredumpd); the manager is the built one.
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Readable } from 'node:stream';
@@ -49,6 +49,8 @@ function startCollect(mode: string, env: Record<string, string> = {}): Collect {
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, like a shell job: Ctrl-C is SIGINT to the whole group.
+    detached: true,
   });
   let out = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -108,8 +110,12 @@ describe('coredump-ts collect --mode', () => {
 
       // A busy worker keeps the manager (and so the collector) from finishing its stop.
       const busy = connectClient(kernelSocket);
-      expect(await busy.firstLine).toMatch(/^served /);
-      c.child.kill('SIGINT');
+      const busyLine = await busy.firstLine;
+      expect(busyLine).toMatch(/^served /);
+      const busyPid = busyLine.split(' ')[1] ?? '';
+      // Ctrl-C: SIGINT to the collector's whole process group. The manager and its
+      // workers run in a group of their own and only stop when the collector says.
+      process.kill(-(c.child.pid ?? 0), 'SIGINT');
       await waitFor(() => readKernelSettings().corePattern === MARKER, {
         what: 'core_pattern restored',
       });
@@ -118,6 +124,10 @@ describe('coredump-ts collect --mode', () => {
       expect(await c.exited).toBe(0);
       expect(c.output()).toContain(`restored kernel.core_pattern=${MARKER}`);
       expect(c.output()).toMatch(/stopped coredumpd --manager \(pid \d+\)/);
+      // The busy worker was not hit by the Ctrl-C: it saw its client finish.
+      expect(readFileSync(join(dir, 'workers.log'), 'utf8').split('\n')).toContain(
+        `done ${busyPid}`,
+      );
     });
   });
 });

@@ -101,6 +101,10 @@ export class ManagerSupervisor {
           NOTIFY_SOCKET: this.#notifyPath,
         },
         stdio: ['ignore', 'inherit', 'inherit', this.#listenFd ?? 'ignore'],
+        // Its own process group: a terminal's Ctrl-C reaches the collector only,
+        // which restores core_pattern first and then stops the manager; the
+        // workers (in the manager's group) finish the crashes they hold.
+        detached: true,
       },
     );
     child.on('error', () => undefined); // surfaces as the exit below

@@ -87,8 +87,9 @@ export function startManager(
     },
   });
 
-  const acceptAll = (): void => {
-    while (!stopping && pool.canTakeConnection()) {
+  /** `final`: one last pass at stop, for connections already queued (none come after). */
+  const acceptAll = (final = false): void => {
+    while ((final || !stopping) && pool.canTakeConnection()) {
       let conn: number;
       try {
         conn = acceptSync(listenFd, { timeoutMs: 0 });
@@ -135,6 +136,9 @@ export function startManager(
       stopping = true;
       notify.send(['STOPPING=1']);
       watcher.close();
+      // Whoever stops us has pointed core_pattern elsewhere first (the register
+      // unit, the collector): what is queued now is all that will come. Serve it.
+      acceptAll(true);
       if (retry !== undefined) clearTimeout(retry);
       status();
       void pool.close().then(() => {
