@@ -29,6 +29,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BINARIES = [
   ['handler', 'run.js'],
   ['worker', 'run.js'],
+  ['coredumpd', 'run.js'],
   ['coredumpctl', 'cli.js'],
 ];
 

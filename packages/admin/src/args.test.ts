@@ -4,10 +4,12 @@ import { AdminError } from './errors.js';
 
 describe('parseCommand', () => {
   it.for([
-    [['install'], { verb: 'install', root: '/' }],
-    [['install', '--root', '/tmp/x'], { verb: 'install', root: '/tmp/x' }],
+    [['install'], { verb: 'install', root: '/', mode: 'auto' }],
+    [['install', '--root', '/tmp/x'], { verb: 'install', root: '/tmp/x', mode: 'auto' }],
+    [['install', '--mode=pipe'], { verb: 'install', root: '/', mode: 'pipe' }],
     [['uninstall', '--root=/srv/r'], { verb: 'uninstall', root: '/srv/r' }],
-    [['collect'], { verb: 'collect' }],
+    [['collect'], { verb: 'collect', mode: 'auto' }],
+    [['collect', '--mode', 'socket'], { verb: 'collect', mode: 'socket' }],
     [['demo'], { verb: 'demo' }],
     [[], { verb: 'help' }],
     [['--help'], { verb: 'help' }],
@@ -22,6 +24,8 @@ describe('parseCommand', () => {
     [['install', '--root']],
     [['install', '--root', '']],
     [['collect', '--root', '/']],
+    [['collect', '--mode=fast']],
+    [['uninstall', '--mode=pipe']],
   ] as const)('rejects %j with ERR_USAGE', ([argv]) => {
     let caught: unknown;
     try {

@@ -1,18 +1,26 @@
 import { parseArgs } from 'node:util';
 import { AdminError } from './errors.js';
+import { type Mode, parseMode } from './mode.js';
 
 export type Command =
-  | { verb: 'install' | 'uninstall'; root: string }
-  | { verb: 'collect' }
+  | { verb: 'install'; root: string; mode: Mode }
+  | { verb: 'uninstall'; root: string }
+  | { verb: 'collect'; mode: Mode }
   | { verb: 'demo' }
   | { verb: 'help' };
 
 export const USAGE = `Usage: coredump-ts <command> [options]
 
 Commands:
-  install [--root DIR]    install units, sysctl, tmpfiles, sysusers and coredump.conf
+  install [--root DIR] [--mode=auto|socket|pipe]
+                          install units, sysctl, tmpfiles, sysusers and coredump.conf
   uninstall [--root DIR]  remove them and restore the previous core_pattern
-  collect                 run the collector in the foreground (no systemd as PID 1)
+  collect [--mode=auto|socket|pipe]
+                          run the collector in the foreground (no systemd as PID 1)
+
+  --mode: socket = core_pattern @@ and the resident coredumpd manager (Linux
+  6.17+), pipe = the kernel starts the handler per crash; auto (default) picks
+  socket when coredumpd --check-requirements passes.
   demo                    start the collector, crash a sample program, show the result
   help                    this text
 `;
@@ -23,12 +31,20 @@ export function parseCommand(argv: readonly string[]): Command {
   switch (verb) {
     case 'install':
     case 'uninstall': {
-      const { values } = parse(rest, { root: { type: 'string' } });
+      const { values } = parse(
+        rest,
+        verb === 'install'
+          ? { root: { type: 'string' }, mode: { type: 'string' } }
+          : { root: { type: 'string' } },
+      );
       const root = values.root ?? '/';
       if (root === '') throw new AdminError('ERR_USAGE', '--root needs a directory');
-      return { verb, root };
+      return verb === 'install' ? { verb, root, mode: parseMode(values.mode) } : { verb, root };
     }
-    case 'collect':
+    case 'collect': {
+      const { values } = parse(rest, { mode: { type: 'string' } });
+      return { verb, mode: parseMode(values.mode) };
+    }
     case 'demo':
       parse(rest, {});
       return { verb };

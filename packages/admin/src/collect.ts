@@ -4,6 +4,7 @@ import { Collector, collectorPaths, fileSize } from './collector.js';
 import { describeCrash } from './crash-line.js';
 import { type Host } from './host.js';
 import { currentCursor, followCoredumps } from './journal-follow.js';
+import { type Mode, coredumpdBin, resolveMode, socketModeUsable } from './mode.js';
 
 export type Print = (line: string) => void;
 
@@ -18,8 +19,11 @@ export async function withCollector<T>(
   host: Host,
   print: Print,
   body: (c: Collector, signal: AbortSignal) => Promise<T>,
+  mode: Mode = 'auto',
 ): Promise<T> {
-  const collector = new Collector(host, collectorPaths(host.appDir));
+  const choice = resolveMode(mode, () => socketModeUsable(host, coredumpdBin(host.appDir)));
+  print(`coredump-ts: ${choice.mode} mode (${choice.why})`);
+  const collector = new Collector(host, collectorPaths(host.appDir), choice.mode);
   const abort = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => {
     collector.restoreKernelNow();
@@ -38,20 +42,25 @@ export async function withCollector<T>(
   }
 }
 
-export async function collect(host: Host, print: Print): Promise<void> {
+export async function collect(host: Host, print: Print, mode: Mode = 'auto'): Promise<void> {
   const cursor = currentCursor(host);
-  await withCollector(host, print, async (_collector, signal) => {
-    if (signal.aborted) return;
-    const follower = followCoredumps(cursor);
-    const stopFollowing = (): void => {
-      follower.child.kill('SIGTERM');
-    };
-    signal.addEventListener('abort', stopFollowing, { once: true });
-    print('coredump-ts: collecting; one line per crash below. Ctrl-C to stop and restore.');
-    try {
-      for await (const entry of follower.entries) print(describeCrash(entry, fileSize).line);
-    } finally {
-      stopFollowing();
-    }
-  });
+  await withCollector(
+    host,
+    print,
+    async (_collector, signal) => {
+      if (signal.aborted) return;
+      const follower = followCoredumps(cursor);
+      const stopFollowing = (): void => {
+        follower.child.kill('SIGTERM');
+      };
+      signal.addEventListener('abort', stopFollowing, { once: true });
+      print('coredump-ts: collecting; one line per crash below. Ctrl-C to stop and restore.');
+      try {
+        for await (const entry of follower.entries) print(describeCrash(entry, fileSize).line);
+      } finally {
+        stopFollowing();
+      }
+    },
+    mode,
+  );
 }

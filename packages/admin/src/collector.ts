@@ -11,6 +11,8 @@ import { type Host, requireRoot } from './host.js';
 import { type KernelSettings, KernelSettingsGuard } from './kernel-settings.js';
 import { CORE_PIPE_LIMIT, corePatternFor } from './layout.js';
 import { isListeningIn } from './proc-net-unix.js';
+import { ManagerSupervisor } from './manager-supervisor.js';
+import { type ResolvedMode, coredumpdBin, kernelSocketPath } from './mode.js';
 
 export interface CollectorPaths {
   socket: string;
@@ -82,19 +84,25 @@ export class Collector {
   #journald: ChildProcess | undefined;
   #activator: ChildProcess | undefined;
   #restored: KernelSettings | undefined;
+  /** socket mode: the coredumpd manager and the listening socket it is given */
+  #supervisor: ManagerSupervisor | undefined;
+  readonly mode: ResolvedMode;
   readonly #killOnExit = (): void => {
+    this.#supervisor?.killNow();
     for (const child of [this.#activator, this.#journald]) {
       if (child?.pid !== undefined && child.exitCode === null) child.kill('SIGTERM');
     }
   };
 
-  constructor(host: Host, paths: CollectorPaths) {
+  constructor(host: Host, paths: CollectorPaths, mode: ResolvedMode = 'pipe') {
     this.host = host;
     this.paths = paths;
+    this.mode = mode;
     this.guard = new KernelSettingsGuard(host.procSys);
   }
 
   corePattern(): string {
+    if (this.mode === 'socket') return `@@${kernelSocketPath()}`;
     return corePatternFor(this.host.nodePath, this.paths.handler);
   }
 
@@ -104,6 +112,10 @@ export class Collector {
 
   async start(): Promise<void> {
     requireRoot({ ...this.host, root: '/' }, 'collect');
+    if (this.mode === 'socket') {
+      await this.#startSocketMode();
+      return;
+    }
     for (const [what, path] of [
       ['handler', this.paths.handler],
       ['worker', this.paths.worker],
@@ -135,6 +147,35 @@ export class Collector {
       corePipeLimit: String(CORE_PIPE_LIMIT),
       suidDumpable: '2',
     });
+  }
+
+  /** Journald if missing, the supervised coredumpd manager, then core_pattern @@socket. */
+  async #startSocketMode(): Promise<void> {
+    const bin = coredumpdBin(this.host.appDir);
+    if (!existsSync(bin))
+      throw new AdminError(
+        'ERR_NOT_BUILT',
+        `coredumpd is not built (${bin} is missing): run npm run build`,
+      );
+    process.on('exit', this.#killOnExit);
+    if (!existsSync(this.paths.journalSocket)) await this.#startJournald();
+    const supervisor = new ManagerSupervisor({
+      nodePath: this.host.nodePath,
+      coredumpd: bin,
+      socketPath: kernelSocketPath(),
+      env: process.env,
+      note: (line) => {
+        process.stderr.write(`coredump-ts: ${line}\n`);
+      },
+      // Never leave core_pattern at a socket nobody will serve.
+      onGiveUp: () => this.restoreKernelNow(),
+    });
+    this.#supervisor = supervisor;
+    await supervisor.start();
+    this.started.push(
+      `coredumpd --manager (pid ${String(supervisor.pid ?? '?')}) on ${kernelSocketPath()}`,
+    );
+    this.guard.apply({ corePattern: this.corePattern(), suidDumpable: '2' });
   }
 
   async #startJournald(): Promise<void> {
@@ -187,6 +228,12 @@ export class Collector {
       notes.push(
         `restored kernel.core_pattern=${restored.corePattern}, core_pipe_limit=${restored.corePipeLimit}, suid_dumpable=${restored.suidDumpable}`,
       );
+    if (this.#supervisor !== undefined) {
+      const pid = this.#supervisor.pid;
+      await this.#supervisor.stop(); // after the restore: it waits for running workers
+      notes.push(`stopped coredumpd --manager (pid ${String(pid ?? '?')})`);
+      this.#supervisor = undefined;
+    }
     if (this.#activator !== undefined) {
       await stopChild(this.#activator);
       if (existsSync(this.paths.socket) && !this.listening()) unlinkSync(this.paths.socket);

@@ -1,6 +1,7 @@
 export { parseCommand, USAGE, type Command } from './args.js';
 export { ADMIN_ERRORS, AdminError, type AdminErrorCode } from './errors.js';
-export { install, type StepReport } from './install.js';
+export { install } from './install.js';
+export type { StepReport } from './report.js';
 export { uninstall } from './uninstall.js';
 export {
   KernelSettingsGuard,

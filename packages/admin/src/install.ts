@@ -19,12 +19,9 @@ import {
   renderFile,
   underRoot,
 } from './layout.js';
-
-export interface StepReport {
-  done: string[];
-  unchanged: string[];
-  todo: string[];
-}
+import { installSocketMode } from './install-socket.js';
+import type { StepReport } from './report.js';
+import { type Mode, coredumpdBin, resolveMode, socketModeUsable } from './mode.js';
 
 export const SOCKET_UNIT = 'systemd-coredump.socket';
 
@@ -42,7 +39,8 @@ export function installedText(host: Host, source: string): string {
   });
 }
 
-export function install(host: Host): StepReport {
+/** `mode` 'pipe' (the default here) installs the pipe path only; see mode.ts. */
+export function install(host: Host, mode: Mode = 'pipe'): StepReport {
   requireRoot(host, 'install');
   const report: StepReport = { done: [], unchanged: [], todo: [] };
   let unitsChanged = false;
@@ -71,6 +69,8 @@ export function install(host: Host): StepReport {
   if (host.applyKernel) applyKernel(host, report);
   if (host.systemdHost) activate(host, report, unitsChanged);
   else report.todo.push(...pendingSteps(host));
+  const choice = resolveMode(mode, () => socketModeUsable(host, coredumpdBin(host.appDir)));
+  if (choice.mode === 'socket') installSocketMode(host, report);
   return report;
 }
 

@@ -20,13 +20,13 @@ async function main(argv: readonly string[]): Promise<void> {
       process.stdout.write(USAGE);
       return;
     case 'install':
-    case 'uninstall': {
-      const run = command.verb === 'install' ? install : uninstall;
-      printReport(command.verb, run(defaultHost(command.root)), print);
+      printReport(command.verb, install(defaultHost(command.root), command.mode), print);
       return;
-    }
+    case 'uninstall':
+      printReport(command.verb, uninstall(defaultHost(command.root)), print);
+      return;
     case 'collect':
-      await collect(defaultHost('/'), print);
+      await collect(defaultHost('/'), print, command.mode);
       return;
     case 'demo':
       await demo(defaultHost('/'), print);

@@ -1,4 +1,9 @@
-import { type StepReport } from './install.js';
+/** What install or uninstall did, left unchanged, and left for the operator. */
+export interface StepReport {
+  done: string[];
+  unchanged: string[];
+  todo: string[];
+}
 
 export function printReport(verb: string, report: StepReport, print: (line: string) => void): void {
   for (const line of report.done) print(`${verb}: ${line}`);

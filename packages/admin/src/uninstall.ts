@@ -5,8 +5,10 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isSymlink, readIfExists, removeDirIfEmpty, removeIfExists } from './file-ops.js';
 import { type Host, requireRoot, runChecked } from './host.js';
-import { SOCKET_UNIT, type StepReport, installedText, isOurCorePattern } from './install.js';
+import { SOCKET_UNIT, installedText, isOurCorePattern } from './install.js';
+import type { StepReport } from './report.js';
 import { parseSysctl, readKernelSettings, writeKernelSettings } from './kernel-settings.js';
+import { uninstallSocketMode } from './install-socket.js';
 import { INSTALL_FILES, LIB_DIR, STATE_FILE, installLinks, underRoot } from './layout.js';
 
 const OUR_HEADER = '# coredump-ts:';
@@ -18,6 +20,7 @@ const VENDOR_SOCKETS = [
 export function uninstall(host: Host): StepReport {
   requireRoot(host, 'uninstall');
   const report: StepReport = { done: [], unchanged: [], todo: [] };
+  uninstallSocketMode(host, report);
   const socketPath = underRoot(host.root, '/etc/systemd/system/systemd-coredump.socket');
   const ourSocket = readIfExists(socketPath)?.startsWith(OUR_HEADER) === true;
   if (host.systemdHost && ourSocket) {

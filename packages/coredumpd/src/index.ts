@@ -1,2 +1,21 @@
-// Re-exports only. Filled in as the package is built (see README.md).
-export {};
+// Re-exports only.
+export { startManager, runManager, type ManagerHandle } from './manager.js';
+export {
+  IDLE_WORKERS,
+  MAX_WORKERS,
+  WORKER_TIMEOUT_USEC,
+  managerOptionsFromEnv,
+  workerEnv,
+  type ManagerOptions,
+} from './manager-options.js';
+export { FDSTORE_NAME, KERNEL_SOCKET_PATH, openListener, takeStoredListener } from './listener.js';
+export { WorkerPool, type ManagerLog, type PoolOptions } from './pool.js';
+export {
+  INITIAL_NAMESPACE_INODES,
+  checkRequirements,
+  kernelProbes,
+  type RequirementProbes,
+  type RequirementResult,
+} from './requirements.js';
+export { createSdNotify, notifyAddress, watchdogIntervalMs, type SdNotify } from './notify.js';
+export { formatTimespan } from './timespan.js';

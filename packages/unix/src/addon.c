@@ -42,6 +42,13 @@ static const export_t EXPORTS[] = {
     {"getDumpable", cu_get_dumpable},
     {"pipe", cu_pipe},
     {"close", cu_close},
+    /* fd readiness on the event loop (watch.c) */
+    {"watchFd", cu_watch_fd},
+    {"watchStart", cu_watch_start},
+    {"watchStop", cu_watch_stop},
+    {"watchClose", cu_watch_close},
+    /* PIDFD_GET_INFO probe (pidfd-probe.c) */
+    {"pidfdInfoMasks", cu_pidfd_info_masks},
 };
 
 static const struct {

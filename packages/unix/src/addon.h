@@ -36,4 +36,13 @@ napi_value cu_get_dumpable(napi_env env, napi_callback_info info);
 napi_value cu_pipe(napi_env env, napi_callback_info info);
 napi_value cu_close(napi_env env, napi_callback_info info);
 
+/* watch.c */
+napi_value cu_watch_fd(napi_env env, napi_callback_info info);
+napi_value cu_watch_start(napi_env env, napi_callback_info info);
+napi_value cu_watch_stop(napi_env env, napi_callback_info info);
+napi_value cu_watch_close(napi_env env, napi_callback_info info);
+
+/* pidfd-probe.c */
+napi_value cu_pidfd_info_masks(napi_env env, napi_callback_info info);
+
 #endif

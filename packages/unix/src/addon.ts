@@ -48,7 +48,17 @@ export interface Addon {
   getDumpable(): number;
   pipe(): [number, number];
   close(fd: number): void;
+  // watch.c
+  watchFd(fd: number, callback: (errno: number) => void): WatchHandle;
+  watchStart(handle: WatchHandle): void;
+  watchStop(handle: WatchHandle): void;
+  watchClose(handle: WatchHandle): void;
+  // pidfd-probe.c
+  pidfdInfoMasks(pidfd: number, requestMask: number): { mask: number; supportedMask: number };
 }
+
+/** An opaque uv_poll handle from watchFd. */
+export type WatchHandle = object & { readonly __watchHandle: unique symbol };
 
 const ADDON_PATH = '../build/Release/coredump_unix.node';
 

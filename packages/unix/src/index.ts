@@ -43,3 +43,6 @@ export {
   CORE_PIPE_SIZES_BYTES,
 } from './fd.js';
 export { SD_LISTEN_FDS_START, listenFds } from './activation.js';
+export { FdWatcher } from './watch.js';
+export { PIDFD_INFO, pidfdInfoMasks, type PidfdInfoMasks } from './pidfd-probe.js';
+export { SOMAXCONN_DELUXE, listenStream } from './listen.js';
