@@ -42,6 +42,15 @@ static const export_t EXPORTS[] = {
     {"getDumpable", cu_get_dumpable},
     {"pipe", cu_pipe},
     {"close", cu_close},
+    /* The kernel coredump socket (pidfd.c, stream.c). */
+    {"peerPidfd", cu_peer_pidfd},
+    {"pidfdGetInfo", cu_pidfd_get_info},
+    {"prlimit", cu_prlimit},
+    {"utsHostname", cu_uts_hostname},
+    {"pollFd", cu_poll_fd},
+    {"queuedBytes", cu_queued_bytes},
+    {"recvBytes", cu_recv_bytes},
+    {"pumpStream", cu_pump_stream},
 };
 
 static const struct {

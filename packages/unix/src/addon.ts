@@ -48,6 +48,37 @@ export interface Addon {
   getDumpable(): number;
   pipe(): [number, number];
   close(fd: number): void;
+  // The kernel coredump socket (pidfd.c, stream.c).
+  peerPidfd(fd: number): number;
+  pidfdGetInfo(pidfd: number, mask: number): RawPidfdInfo;
+  prlimit(pid: number, resource: number): [bigint, bigint];
+  utsHostname(pid: number): string;
+  pollFd(fd: number, events: number, timeoutMs: number): number;
+  queuedBytes(fd: number): number;
+  recvBytes(fd: number, length: number, peek: boolean): Buffer;
+  pumpStream(src: number, head: Buffer, dst: number): Promise<{ bytes: number; error?: Error }>;
+}
+
+/** struct pidfd_info (PIDFD_INFO_SIZE_VER3) as pidfd.c returns it. */
+export interface RawPidfdInfo {
+  mask: number;
+  cgroupid: bigint;
+  pid: number;
+  tgid: number;
+  ppid: number;
+  ruid: number;
+  rgid: number;
+  euid: number;
+  egid: number;
+  suid: number;
+  sgid: number;
+  fsuid: number;
+  fsgid: number;
+  exitCode: number;
+  coredumpMask: number;
+  coredumpSignal: number;
+  coredumpCode: number;
+  supportedMask: number;
 }
 
 const ADDON_PATH = '../build/Release/coredump_unix.node';
