@@ -1,2 +1,29 @@
-// Re-exports only. Filled in as the package is built (see README.md).
-export {};
+// Re-exports only (see README.md).
+export {
+  WORKER_CHANNEL_FD,
+  parseHandoff,
+  processKernelConnection,
+  runSocketWorker,
+  type KernelConnectionDeps,
+} from './socket-worker.js';
+export {
+  ACK_MASKS,
+  COREDUMP_KERNEL,
+  COREDUMP_REJECT,
+  COREDUMP_USERSPACE,
+  COREDUMP_WAIT,
+  HandshakeError,
+  runHandshake,
+  type AckDecision,
+  type CoredumpRequest,
+  type HandshakeOptions,
+  type HandshakeResult,
+} from './handshake.js';
+export {
+  contextFromPeer,
+  findDumpingThread,
+  readPeer,
+  type Peer,
+  type PeerContext,
+} from './peer-context.js';
+export { readCoreHead, signalFromCoreHead, type CoreHead } from './core-head.js';
