@@ -22,7 +22,9 @@ export {
 export {
   contextFromPeer,
   findDumpingThread,
-  readPeer,
+  openPeer,
+  verifyPeer,
+  type OpenedPeer,
   type Peer,
   type PeerContext,
 } from './peer-context.js';

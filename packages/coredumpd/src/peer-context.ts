@@ -35,6 +35,7 @@ import {
   pidfdGetInfo,
   pidfdPid,
   utsHostname,
+  type PidfdInfo,
 } from '@coredump-ts/unix';
 
 /** The crashing process as the kernel describes the peer of its connection. */
@@ -54,12 +55,22 @@ export interface Peer {
 const refuse = (message: string, cause?: unknown): CoredumpError =>
   new CoredumpError('ERR_PROTOCOL', message, cause === undefined ? undefined : { cause });
 
-/**
- * Who is at the other end of `conn`, and did the kernel put it there because it
- * crashed? A process that merely connected has no coredump in its pidfd info and
- * is refused with systemd's message, before anything is read or sent.
- */
-export function readPeer(conn: number): Peer {
+/** The peer of a connection as its pidfd describes it, not yet judged. */
+export interface OpenedPeer {
+  /** Owned by the caller from here on (close it when done). */
+  readonly pidfd: number;
+  readonly info: PidfdInfo;
+}
+
+const PEER_INFO_MASK =
+  PIDFD_INFO_PID |
+  PIDFD_INFO_CREDS |
+  PIDFD_INFO_CGROUPID |
+  PIDFD_INFO_COREDUMP |
+  PIDFD_INFO_COREDUMP_SIGNAL;
+
+/** SO_PEERPIDFD + PIDFD_GET_INFO of whoever is at the other end of `conn`. */
+export function openPeer(conn: number): OpenedPeer {
   let pidfd: number;
   try {
     pidfd = peerPidfd(conn);
@@ -67,40 +78,41 @@ export function readPeer(conn: number): Peer {
     throw refuse('We do not have pidfd of the crashed process.', error);
   }
   try {
-    const info = pidfdGetInfo(
-      pidfd,
-      PIDFD_INFO_PID |
-        PIDFD_INFO_CREDS |
-        PIDFD_INFO_CGROUPID |
-        PIDFD_INFO_COREDUMP |
-        PIDFD_INFO_COREDUMP_SIGNAL,
-    );
-    if ((info.mask & PIDFD_INFO_COREDUMP) === 0) {
-      throw refuse('ioctl(PIDFD_GET_INFO) does not support PIDFD_INFO_COREDUMP.');
-    }
-    if ((info.coredumpMask & PIDFD_COREDUMPED) === 0) {
-      throw refuse(`The process [${String(info.pid)}] did not crash.`);
-    }
-    if ((info.coredumpMask & PIDFD_COREDUMP_SKIP) !== 0) {
-      throw refuse(`Coredump generation for process [${String(info.pid)}] is skipped.`);
-    }
-    const signal =
-      (info.mask & PIDFD_INFO_COREDUMP_SIGNAL) !== 0 && info.coredumpSignal > 0
-        ? info.coredumpSignal
-        : undefined;
-    return {
-      pidfd,
-      pid: info.pid,
-      uid: info.ruid,
-      gid: info.rgid,
-      dumpable: (info.coredumpMask & PIDFD_COREDUMP_USER) !== 0 ? 1 : 2,
-      signal,
-    };
+    return { pidfd, info: pidfdGetInfo(pidfd, PEER_INFO_MASK) };
   } catch (error) {
     closeQuietly(pidfd);
-    if (error instanceof CoredumpError) throw error;
     throw refuse('Failed to get pidfd info of the crashed process.', error);
   }
+}
+
+/**
+ * Did the kernel put this peer there because it crashed? A process that merely
+ * connected has no coredump in its pidfd info and is refused with systemd's
+ * message. Pure: the caller still owns (and closes) the pidfd either way.
+ */
+export function verifyPeer(peer: OpenedPeer): Peer {
+  const { info } = peer;
+  if ((info.mask & PIDFD_INFO_COREDUMP) === 0) {
+    throw refuse('ioctl(PIDFD_GET_INFO) does not support PIDFD_INFO_COREDUMP.');
+  }
+  if ((info.coredumpMask & PIDFD_COREDUMPED) === 0) {
+    throw refuse(`The process [${String(info.pid)}] did not crash.`);
+  }
+  if ((info.coredumpMask & PIDFD_COREDUMP_SKIP) !== 0) {
+    throw refuse(`Coredump generation for process [${String(info.pid)}] is skipped.`);
+  }
+  const signal =
+    (info.mask & PIDFD_INFO_COREDUMP_SIGNAL) !== 0 && info.coredumpSignal > 0
+      ? info.coredumpSignal
+      : undefined;
+  return {
+    pidfd: peer.pidfd,
+    pid: info.pid,
+    uid: info.ruid,
+    gid: info.rgid,
+    dumpable: (info.coredumpMask & PIDFD_COREDUMP_USER) !== 0 ? 1 : 2,
+    signal,
+  };
 }
 
 /** PF_DUMPCORE in /proc/<pid>/task/<tid>/stat's flags: the thread writing the dump. */

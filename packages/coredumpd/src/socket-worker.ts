@@ -22,7 +22,13 @@ import { pathsFromEnv, submitCrash, type Log, type Paths } from '@coredump-ts/wo
 
 import { readCoreHead } from './core-head.js';
 import { COREDUMP_KERNEL, runHandshake, type AckDecision } from './handshake.js';
-import { closeQuietly, contextFromPeer, readPeer, type Peer } from './peer-context.js';
+import {
+  closeQuietly,
+  contextFromPeer,
+  openPeer,
+  verifyPeer,
+  type OpenedPeer,
+} from './peer-context.js';
 
 /** The manager's end of the socketpair, as the worker inherits it. */
 export const WORKER_CHANNEL_FD = 3;
@@ -32,7 +38,7 @@ export interface KernelConnectionDeps {
   readonly paths: Paths;
   readonly log: Log;
   /** Flood control's say: 'reject' makes the kernel skip the dump. Default: dump. */
-  readonly decide?: (peer: Peer) => AckDecision;
+  readonly decide?: (peer: OpenedPeer) => AckDecision;
   readonly handshakeTimeoutMs?: number;
 }
 
@@ -61,24 +67,28 @@ export async function processKernelConnection(
   deps: KernelConnectionDeps,
 ): Promise<number> {
   const { log } = deps;
-  let peer: Peer;
+  let opened: OpenedPeer;
   try {
-    peer = readPeer(conn);
+    opened = openPeer(conn);
   } catch (error) {
     closeQuietly(conn);
     return report(log, error);
   }
   let connOwned = true; // until the pump takes it
   try {
+    // The handshake comes before the verdict on the peer, so that flood control can
+    // still tell the kernel to skip; a peer that is not a crash is refused right
+    // after it, before a byte of "core" is read.
     let handshake;
     try {
       handshake = runHandshake(conn, {
-        decision: deps.decide?.(peer) ?? 'dump',
+        decision: deps.decide?.(opened) ?? 'dump',
         ...(deps.handshakeTimeoutMs !== undefined && { timeoutMs: deps.handshakeTimeoutMs }),
       });
     } catch (error) {
       return report(log, error, 'Failed to process coredump request: ');
     }
+    const peer = verifyPeer(opened);
     if ((handshake.ackMask & COREDUMP_KERNEL) === 0n) {
       log.info(`Told the kernel to skip the coredump of process ${String(peer.pid)}.`);
       return 0;
@@ -131,7 +141,7 @@ export async function processKernelConnection(
     return report(log, error);
   } finally {
     if (connOwned) closeQuietly(conn);
-    closeQuietly(peer.pidfd);
+    closeQuietly(opened.pidfd);
   }
 }
 
