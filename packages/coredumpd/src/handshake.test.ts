@@ -21,12 +21,20 @@ import {
 const FAKE_KERNEL = fileURLToPath(new URL('../test/fixtures/fake-kernel.mjs', import.meta.url));
 
 /** struct coredump_req as the kernel sends it (6.17+: size 16, size_ack 16, mask 0xf). */
-function request({ size = 16, sizeAck = 16, mask = 0xfn, length = size } = {}): Buffer {
-  const b = Buffer.alloc(Math.max(length, 16));
+interface RequestShape {
+  size?: number;
+  sizeAck?: number;
+  mask?: bigint;
+  length?: number;
+}
+
+function request({ size = 16, sizeAck = 16, mask = 0xfn, length }: RequestShape = {}): Buffer {
+  const n = length ?? size;
+  const b = Buffer.alloc(Math.max(n, 16));
   b.writeUInt32LE(size, 0);
   b.writeUInt32LE(sizeAck, 4);
   b.writeBigUInt64LE(mask, 8);
-  return b.subarray(0, length);
+  return b.subarray(0, n);
 }
 
 const mark = (n: number): Buffer => {
@@ -51,12 +59,16 @@ describe('the transitions (pure)', () => {
       checkRequestSize(16);
       checkRequestSize(4096);
     }).not.toThrow();
-    expect(thrown(() => checkRequestSize(15)).message).toBe(
-      'Acquired coredump request size is too small (15 < 16)',
-    );
-    expect(thrown(() => checkRequestSize(4097)).message).toBe(
-      'Acquired coredump request size is too large (4097 > 4096)',
-    );
+    expect(
+      thrown(() => {
+        checkRequestSize(15);
+      }).message,
+    ).toBe('Acquired coredump request size is too small (15 < 16)');
+    expect(
+      thrown(() => {
+        checkRequestSize(4097);
+      }).message,
+    ).toBe('Acquired coredump request size is too large (4097 > 4096)');
   });
 
   it.for([
@@ -136,11 +148,11 @@ async function drive(
   });
   close(theirs);
   let ackSeen = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (c: string) => (ackSeen += c));
+  child.stdout?.setEncoding('utf8');
+  child.stdout?.on('data', (c: string) => (ackSeen += c));
   const closed = new Promise((resolve) => child.once('close', resolve));
   let outcome: Driven['outcome'];
-  let rest = Buffer.alloc(0);
+  let rest: Buffer = Buffer.alloc(0);
   try {
     outcome = runHandshake(ours, { timeoutMs: 10_000, ...opts });
   } catch (e) {
