@@ -19,7 +19,13 @@ import {
   type PidfdInfo,
 } from '@coredump-ts/unix';
 
-import { contextFromPeer, findDumpingThread, openPeer, verifyPeer } from './peer-context.js';
+import {
+  contextFromPeer,
+  findDumpingThread,
+  openPeer,
+  parseCoreLimit,
+  verifyPeer,
+} from './peer-context.js';
 
 const INFO: PidfdInfo = {
   mask: 0x17,
@@ -104,6 +110,23 @@ describe('verifyPeer', () => {
       close(a);
       close(b);
     }
+  });
+});
+
+describe('parseCoreLimit', () => {
+  const limits = (soft: string): string =>
+    'Limit                     Soft Limit           Hard Limit           Units     \n' +
+    'Max file size             unlimited            unlimited            bytes     \n' +
+    `Max core file size        ${soft.padEnd(20)} unlimited            bytes     \n`;
+  it.for([
+    ['unlimited', 2n ** 64n - 1n],
+    ['0', 0n],
+    ['8192', 8192n],
+  ] as const)('reads the soft limit %s', ([soft, want]) => {
+    expect(parseCoreLimit(limits(soft))).toBe(want);
+  });
+  it('is undefined without the line', () => {
+    expect(parseCoreLimit('Max file size  unlimited  unlimited  bytes\n')).toBeUndefined();
   });
 });
 

@@ -141,6 +141,39 @@ export function findDumpingThread(procRoot: string, pid: number): number | undef
   return undefined;
 }
 
+/** "Max core file size  <soft>  <hard>  bytes" of /proc/<pid>/limits; 2^64-1 for unlimited. */
+export function parseCoreLimit(limits: string): bigint | undefined {
+  const m = /^Max core file size\s+(\S+)/m.exec(limits);
+  if (m?.[1] === undefined) return undefined;
+  if (m[1] === 'unlimited') return 2n ** 64n - 1n;
+  return /^[0-9]+$/.test(m[1]) ? BigInt(m[1]) : undefined;
+}
+
+/**
+ * The soft RLIMIT_CORE: prlimit(), as systemd does. prlimit() of another user's
+ * process needs CAP_SYS_RESOURCE, which systemd-coredumpd.service's bounding set
+ * lacks; where it is refused, /proc/<pid>/limits (world-readable) says the same.
+ * Only when both fail does it stay 0, and then the core is not saved (spec §2.4).
+ */
+function coreLimit(procRoot: string, pid: number, warnings: string[]): bigint {
+  let failure: unknown;
+  try {
+    return getProcessLimit(pid, RLIMIT_CORE).cur;
+  } catch (error) {
+    failure = error;
+  }
+  try {
+    const limit = parseCoreLimit(readFileSync(`${procRoot}/${String(pid)}/limits`, 'latin1'));
+    if (limit !== undefined) return limit;
+  } catch {
+    // fall through to the warning
+  }
+  warnings.push(
+    `Failed to get RLIMIT_CORE of process ${String(pid)}, ignoring: ${(failure as Error).message}`,
+  );
+  return 0n;
+}
+
 export interface PeerContextOptions {
   readonly procRoot: string;
   /** When the manager accepted the connection (µs): the kernel gives no time in this mode. */
@@ -166,14 +199,7 @@ export function contextFromPeer(peer: Peer, opts: PeerContextOptions): PeerConte
   const comm = readComm(procRoot, peer.pid);
   const tid = findDumpingThread(procRoot, peer.pid);
 
-  let rlimit = 0n; // systemd: a failed prlimit leaves 0, and the core is not saved (spec §5.4)
-  try {
-    rlimit = getProcessLimit(peer.pid, RLIMIT_CORE).cur;
-  } catch (error) {
-    warnings.push(
-      `Failed to get RLIMIT_CORE of process ${String(peer.pid)}, ignoring: ${(error as Error).message}`,
-    );
-  }
+  const rlimit = coreLimit(procRoot, peer.pid, warnings);
 
   let hostname: string | undefined;
   try {
