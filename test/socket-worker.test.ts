@@ -5,12 +5,23 @@
 // with the pipe path's entry for the same program. Refusals: a user process
 // speaking the protocol, and handshake faults from a client driving the worker.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { close, connect, recvmsg, sendmsg, socket, socketpair } from '@coredump-ts/unix';
+import { processKernelConnection } from '@coredump-ts/coredumpd';
+import { DEFAULT_CONFIG } from '@coredump-ts/config';
+import { accept, close, connect, recvmsg, sendmsg, socket, socketpair } from '@coredump-ts/unix';
+import { pathsFromEnv } from '@coredump-ts/worker';
 
 import {
   compileCrasher,
@@ -292,6 +303,75 @@ async function speak(fd: number, req: Buffer, answer?: Buffer, then?: Buffer): P
   if (then !== undefined) sendmsg(fd, then);
   return ack.data;
 }
+
+describe('the kernel skipping a dump, a worker killed mid-stream', () => {
+  it('REJECT (flood control): the kernel skips the dump, nothing is stored', async () => {
+    side.clear();
+    const binary = await compileCrasher('segv');
+    const lines: string[] = [];
+    const keep = (m: string): void => {
+      lines.push(m);
+    };
+    const log = { debug: keep, info: keep, warn: keep, error: keep };
+    const { status, exit } = await withKernelSettings(
+      { corePattern: `@@${side.kernel.path}`, ...PRODUCT_SYSCTLS },
+      async () => {
+        const crashed = startCrasher(binary).exited;
+        const conn = await accept(side.kernel.fd, { timeoutMs: 60_000 });
+        const st = await processKernelConnection(conn, Date.now() * 1000, {
+          config: DEFAULT_CONFIG,
+          paths: pathsFromEnv(side.env()),
+          log,
+          decide: () => 'reject',
+        });
+        return { status: st, exit: await crashed };
+      },
+    );
+    expect(status).toBe(0);
+    expect(exit.signal).toBe('SIGSEGV');
+    expect(lines).toContain(`Told the kernel to skip the coredump of process ${String(exit.pid)}.`);
+    expect(readdirSync(side.storage)).toEqual([]);
+  });
+
+  it('a worker SIGKILLed while the core streams leaves no file, and the crash is reaped', async () => {
+    side.clear();
+    const binary = await compileCrasher('alloc');
+    const exit = await withKernelSettings(
+      { corePattern: `@@${side.kernel.path}`, ...PRODUCT_SYSCTLS },
+      async () => {
+        const worker = startSocketWorker(side.env());
+        const crashed = startCrasher(binary, ['512', 'random']).exited;
+        handOff(worker, await accept(side.kernel.fd, { timeoutMs: 60_000 }), Date.now() * 1000);
+        // Mid-stream: the worker has its unnamed (O_TMPFILE) core file open in the storage dir.
+        await waitFor(
+          () => {
+            try {
+              return readdirSync(`/proc/${String(worker.pid)}/fd`).some((fd) => {
+                try {
+                  return readlinkSync(`/proc/${String(worker.pid)}/fd/${fd}`).startsWith(
+                    `${side.storage}/`,
+                  );
+                } catch {
+                  return false;
+                }
+              });
+            } catch {
+              return false;
+            }
+          },
+          { what: 'the worker to open its temporary core file', timeoutMs: 60_000, intervalMs: 20 },
+        );
+        process.kill(worker.pid, 'SIGKILL');
+        const run = await worker.exited;
+        expect(run.signal).toBe('SIGKILL');
+        return crashed;
+      },
+    );
+    expect(exit.signal).toBe('SIGSEGV');
+    expect(readdirSync(side.storage)).toEqual([]);
+    expect(await ns().read(crashMatches(exit.pid))).toEqual([]);
+  });
+});
 
 describe('refusals: nothing stored, systemd errors, coded exit', () => {
   it('a user process that connects to the socket and speaks the protocol', async () => {
