@@ -398,6 +398,30 @@ describe('refusals: nothing stored, systemd errors, coded exit', () => {
     expect(await ns().read(crashMatches(process.pid))).toEqual([]);
   });
 
+  it('a bad hand-off from the manager; an idle worker retired by closing its channel', async () => {
+    const retired = startSocketWorker(side.env());
+    close(retired.channel);
+    expect((await retired.exited).status).toBe(0);
+
+    const noFd = startSocketWorker(side.env());
+    sendmsg(noFd.channel, Buffer.from('{"acceptedUsec":1}'));
+    close(noFd.channel);
+    const noFdRun = await noFd.exited;
+    expect(noFdRun.status).toBe(17); // ERR_LISTEN_FDS
+    expect(noFdRun.stderr).toContain('Received unexpected number of file descriptors.');
+
+    const badJson = startSocketWorker(side.env());
+    const [a, b] = socketpair('stream');
+    try {
+      handOff(badJson, b, Number.NaN);
+      const run = await badJson.exited;
+      expect(run.status).toBe(ERR_PROTOCOL_STATUS);
+      expect(run.stderr).toContain('Received a hand-off without a valid acceptedUsec.');
+    } finally {
+      close(a);
+    }
+  });
+
   it.for([
     [
       'a short request',

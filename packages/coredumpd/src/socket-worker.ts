@@ -110,7 +110,7 @@ export async function processKernelConnection(
     for (const w of warnings) log.warn(w);
     const meta = ctx.meta;
     log.info(
-      `Process ${String(meta.pid)} (${meta.comm}) of user ${String(meta.uid)} terminated abnormally with signal ${String(signal ?? 0)}/${(signal !== undefined ? signalName(signal) : undefined)?.replace(/^SIG/, '') ?? ''}, processing...`,
+      `Process ${String(meta.pid)} (${meta.comm}) of user ${String(meta.uid)} terminated abnormally with signal ${String(signal ?? 0)}/${signalText(signal)}, processing...`,
     );
 
     // The pipeline reads one fd to its end: give it a pipe fed with the head
@@ -143,6 +143,11 @@ export async function processKernelConnection(
     if (connOwned) closeQuietly(conn);
     closeQuietly(opened.pidfd);
   }
+}
+
+/** signal_to_string(): "SEGV" for 11, "RTMIN+3" for 37; empty when unknown. */
+function signalText(signal: number | undefined): string {
+  return signal === undefined ? '' : (signalName(signal)?.slice('SIG'.length) ?? '');
 }
 
 /** What the manager sends: the accept time, JSON. */
@@ -209,19 +214,19 @@ export async function runSocketWorker(env: NodeJS.ProcessEnv, log: Log): Promise
     log.debug('The manager closed the channel without handing over a connection.');
     return 0;
   }
+  let owned = handoff.fds; // closed on any failure before processKernelConnection takes it
   try {
-    if (conn === undefined || handoff.fds.length !== 1 || handoff.controlTruncated) {
+    if (conn === undefined || owned.length !== 1 || handoff.controlTruncated) {
       throw new CoredumpError('ERR_LISTEN_FDS', 'Received unexpected number of file descriptors.');
     }
     if (socketType(conn) !== 'stream') {
       throw new CoredumpError('ERR_PROTOCOL', 'The handed-over connection is not a stream socket.');
     }
     const { acceptedUsec } = parseHandoff(handoff.data);
-    const handed = conn;
-    handoff.fds.length = 0; // ownership moves on
-    return await processKernelConnection(handed, acceptedUsec, { config, paths, log });
+    owned = [];
+    return await processKernelConnection(conn, acceptedUsec, { config, paths, log });
   } catch (error) {
-    for (const fd of handoff.fds) closeQuietly(fd);
+    for (const fd of owned) closeQuietly(fd);
     return report(log, error);
   }
 }
