@@ -19,7 +19,6 @@ const alias = [
     'signature',
     'ratelimit',
     'pipeline',
-    'worker',
     'coredumpd',
     'exporter',
     'admin',

@@ -8,7 +8,7 @@
 // module exists twice (protocol's CoredumpError is matched with instanceof).
 // dist/main.cjs stays the entry: it runs the bundle only while every input
 // listed in dist/bundle/inputs is older than the bundle
-// (@coredump-ts/protocol/entry), so a later bare `tsc -b` falls back to the
+// (@coredump-ts/unix/entry), so a later bare `tsc -b` falls back to the
 // unbundled code.
 //
 // zstd-napi stays outside, required by name at run time.

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { MESSAGE_ID_COREDUMP } from '@coredump-ts/protocol';
 import { bind, close, pidfdOpen, socket } from '@coredump-ts/unix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { corePatternLine } from '../packages/handler/src/core-pattern.js';
+import { corePatternLine } from '@coredump-ts/protocol';
 import { compileCrasher, startCrasher, type CrasherExit } from './support/crashers.js';
 import { isElfCore } from './support/elf.js';
 import {

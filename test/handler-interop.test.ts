@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MESSAGE_ID_COREDUMP } from '@coredump-ts/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { corePatternLine } from '../packages/handler/src/core-pattern.js';
+import { corePatternLine } from '@coredump-ts/protocol';
 import { socketActivate, type SocketActivation } from './support/activate.js';
 import { compileCrasher, startCrasher } from './support/crashers.js';
 import {

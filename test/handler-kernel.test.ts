@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONTEXT_FIELD_ORDER, FIELD, MESSAGE_ID_COREDUMP } from '@coredump-ts/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { corePatternLine } from '../packages/handler/src/core-pattern.js';
+import { corePatternLine } from '@coredump-ts/protocol';
 import { compileCrasher, startCrasher, type CrasherExit } from './support/crashers.js';
 import { isElfCore } from './support/elf.js';
 import { withKernelSettings } from './support/kernel.js';

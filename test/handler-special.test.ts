@@ -3,7 +3,9 @@
 // like systemd-journald.service or init.scope (in both the name=systemd and the unified
 // hierarchy, so whichever the handler reads gives the unit), then killed with SIGSEGV.
 // The test receiver must get nothing: the crash is submitted inside the handler, to the
-// real journald and a temp storage directory.
+// real journald and a temp storage directory. Last, an ordinary crash whose coredump socket
+// is unreachable: in-process too, but with coredump.conf's limits applied as the worker
+// applies them (only PID 1 and journald keep their core whatever the limits say).
 import {
   chmodSync,
   existsSync,
@@ -19,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MESSAGE_ID_COREDUMP } from '@coredump-ts/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { corePatternLine } from '../packages/handler/src/core-pattern.js';
+import { corePatternLine } from '@coredump-ts/protocol';
 import { compileCrasher, startCrasher, type CrasherExit } from './support/crashers.js';
 import {
   ensureJournald,
@@ -97,10 +99,13 @@ describe('the handler in-process for journald and PID 1 through the real kernel'
     }
   }
 
-  /** Starts a sleeper, moves it into <SLICE>/<unit>, crashes it, waits for its entry. */
+  /**
+   * Starts a sleeper, moves it into <SLICE>/<unit> (unless unit is undefined: then it stays
+   * in the test's own cgroup), crashes it, waits for its entry.
+   */
   async function crashInUnit(
     name: string,
-    unit: string,
+    unit: string | undefined,
     extraEnv: Record<string, string> = {},
   ): Promise<SpecialCrash> {
     const storage = join(dir, `storage-${name}`);
@@ -118,7 +123,8 @@ describe('the handler in-process for journald and PID 1 through the real kernel'
       name,
     );
     const installed = corePatternLine(wrapper);
-    for (const root of CGROUP_ROOTS) mkdirSync(join(root, SLICE, unit), { recursive: true });
+    const roots = unit === undefined ? [] : CGROUP_ROOTS;
+    for (const root of roots) mkdirSync(join(root, SLICE, unit ?? ''), { recursive: true });
     // PIDs wrap: only entries from now on count.
     const since = journalNow();
     try {
@@ -127,8 +133,8 @@ describe('the handler in-process for journald and PID 1 through the real kernel'
         let procCgroup: string;
         try {
           await crasher.output('pid=');
-          for (const root of CGROUP_ROOTS) {
-            writeFileSync(join(root, SLICE, unit, 'cgroup.procs'), String(crasher.pid));
+          for (const root of roots) {
+            writeFileSync(join(root, SLICE, unit ?? '', 'cgroup.procs'), String(crasher.pid));
           }
           procCgroup = readFileSync(`/proc/${crasher.pid}/cgroup`, 'utf8');
           crasher.kill('SIGSEGV');
@@ -161,7 +167,7 @@ describe('the handler in-process for journald and PID 1 through the real kernel'
         };
       });
     } finally {
-      await removeCgroups(unit);
+      if (unit !== undefined) await removeCgroups(unit);
     }
   }
 
@@ -246,5 +252,42 @@ describe('the handler in-process for journald and PID 1 through the real kernel'
     const file = await storedFile(c.storage, c.exit.pid);
     expect(c.entry['COREDUMP_UNIT']).toBe('init.scope');
     expect(c.entry['COREDUMP_FILENAME']).toBe(file);
+  });
+
+  it('an ordinary crash, socket unreachable: in-process, and ExternalSizeMax=4K still applies', async () => {
+    // The same limit the worker applies with the listener up (e2e-config.test.ts): the
+    // compressed core (~17 KiB) is over 4 KiB, so nothing is kept.
+    const configRoot = join(dir, 'config-unreachable');
+    mkdirSync(join(configRoot, 'etc/systemd/coredump.conf.d'), { recursive: true });
+    writeFileSync(
+      join(configRoot, 'etc/systemd/coredump.conf.d/50-size.conf'),
+      '[Coredump]\nExternalSizeMax=4K\n',
+    );
+    const c = await crashInUnit('unreachable', undefined, {
+      COREDUMP_TS_SOCKET: join(dir, 'no-listener'),
+      COREDUMP_TS_CONFIG_ROOT: configRoot,
+    });
+    expect(c.exit.signal).toBe('SIGSEGV');
+    await expectReceiverGotNothing();
+
+    const pid = c.exit.pid;
+    const log = readKmsgFile(c.kmsg);
+    expect(log).toMatch(
+      kmsgLine(
+        4,
+        'Failed to connect to coredump service: .*; processing the coredump in-process\\.',
+      ),
+    );
+    expect(log).toMatch(
+      kmsgLine(
+        6,
+        'The core will not be stored: size [0-9]+ is greater than 4096 \\(the configured maximum\\)',
+      ),
+    );
+    expect(log).not.toContain(PID1_NOTICE);
+    expect(c.corePattern).toBe(c.installed);
+    expect(readdirSync(c.storage)).toEqual([]);
+    expect(c.entry['COREDUMP_FILENAME']).toBeUndefined();
+    expect(c.entry['MESSAGE']).toBe(`Process ${pid} (sleeper) of user 0 dumped core.`);
   });
 });

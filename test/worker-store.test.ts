@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 
 import { getAttribute } from 'fs-xattr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { XATTR } from '@coredump-ts/pipeline';
 
 import {
   ensureJournald,
@@ -114,14 +115,12 @@ describe('worker stores a real core', () => {
     expect(st.uid).toBe(0);
     await execFileAsync('zstd', ['-t', '-q', path]);
     expect((await decompress(path)).equals(core.bytes)).toBe(true);
-    expect((await getAttribute(path, 'user.coredump.pid')).toString()).toBe(String(core.pid));
-    expect((await getAttribute(path, 'user.coredump.uid')).toString()).toBe('1000');
-    expect((await getAttribute(path, 'user.coredump.signal')).toString()).toBe('11');
-    expect((await getAttribute(path, 'user.coredump.comm')).toString()).toBe('sleeper');
-    expect((await getAttribute(path, 'user.coredump.rlimit')).toString()).toBe(
-      '18446744073709551615',
-    );
-    expect((await getAttribute(path, 'user.coredump.exe')).toString()).toBe('/usr/bin/sleeper');
+    expect((await getAttribute(path, XATTR.PID)).toString()).toBe(String(core.pid));
+    expect((await getAttribute(path, XATTR.UID)).toString()).toBe('1000');
+    expect((await getAttribute(path, XATTR.SIGNAL)).toString()).toBe('11');
+    expect((await getAttribute(path, XATTR.COMM)).toString()).toBe('sleeper');
+    expect((await getAttribute(path, XATTR.RLIMIT)).toString()).toBe('18446744073709551615');
+    expect((await getAttribute(path, XATTR.EXE)).toString()).toBe('/usr/bin/sleeper');
     expect(execFileSync('getfacl', ['-n', '-p', path], { encoding: 'utf8' })).toContain(
       'user:1000:r--',
     );

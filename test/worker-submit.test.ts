@@ -5,9 +5,9 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { DEFAULT_CONFIG, type CoredumpConfig } from '@coredump-ts/config';
-import { parseReceivedFields } from '@coredump-ts/protocol';
+import { contextFromDatagrams } from '@coredump-ts/context';
 import { close, pipe } from '@coredump-ts/unix';
-import { submitCrash, type Log } from '@coredump-ts/worker';
+import { submitCrash, type Log } from '@coredump-ts/pipeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ensureJournald, waitForJournalEntries, type JournaldHandle } from './support/journald.js';
@@ -47,7 +47,7 @@ async function submit(config: Partial<CoredumpConfig>, unit: string, data: Buffe
   const datagrams = crashDatagrams({ testId }).map((d) =>
     d.toString('latin1') === 'COREDUMP_UNIT=' ? Buffer.from(`COREDUMP_UNIT=${unit}`) : d,
   );
-  const ctx = parseReceivedFields(datagrams, { pidfdReceived: false });
+  const ctx = contextFromDatagrams(datagrams, { pidfdReceived: false });
   const [r, w] = pipe();
   const log = recordingLog();
   try {

@@ -22,7 +22,7 @@ import { promisify } from 'node:util';
 import { getAttribute } from 'fs-xattr';
 import { expect } from 'vitest';
 
-import { corePatternLine } from '../../packages/handler/src/core-pattern.js';
+import { MESSAGE_ID_COREDUMP, corePatternLine } from '@coredump-ts/protocol';
 import { requireBuiltWorker } from '../worker-helpers.js';
 import { socketActivate, type SocketActivation } from './activate.js';
 import {
@@ -41,7 +41,7 @@ import { waitFor } from './wait.js';
 
 const execFileAsync = promisify(execFile);
 
-export const MESSAGE_ID_COREDUMP = 'fc2e22bc6ee647b6b90729ab34a250b1';
+export { MESSAGE_ID_COREDUMP };
 
 export const BOOT_ID = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8')
   .trim()

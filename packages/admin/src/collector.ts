@@ -5,10 +5,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CORE_PATTERN_MAX_BYTES } from '@coredump-ts/protocol';
 import { AdminError } from './errors.js';
 import { type Host, requireRoot } from './host.js';
 import { type KernelSettings, KernelSettingsGuard } from './kernel-settings.js';
-import { CORE_PATTERN_MAX, CORE_PIPE_LIMIT, corePatternFor } from './layout.js';
+import { CORE_PIPE_LIMIT, corePatternFor } from './layout.js';
 import { isListeningIn } from './proc-net-unix.js';
 
 export interface CollectorPaths {
@@ -114,10 +115,10 @@ export class Collector {
         );
     }
     const pattern = this.corePattern();
-    if (Buffer.byteLength(pattern) > CORE_PATTERN_MAX) {
+    if (Buffer.byteLength(pattern) > CORE_PATTERN_MAX_BYTES) {
       throw new AdminError(
         'ERR_PATTERN_TOO_LONG',
-        `core_pattern would be ${Buffer.byteLength(pattern)} bytes (max ${CORE_PATTERN_MAX}): ${pattern}\nmove the checkout to a shorter path, or use coredump-ts install`,
+        `core_pattern would be ${Buffer.byteLength(pattern)} bytes (max ${CORE_PATTERN_MAX_BYTES}): ${pattern}\nmove the checkout to a shorter path, or use coredump-ts install`,
       );
     }
     if (this.listening()) {

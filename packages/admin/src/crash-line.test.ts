@@ -1,18 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeCrash, fieldText, formatBytes } from './crash-line.js';
-
-describe('formatBytes', () => {
-  it.for([
-    [0, '0B'],
-    [1023, '1023B'],
-    [1024, '1.0K'],
-    [12_595, '12.3K'],
-    [5 * 1024 * 1024, '5.0M'],
-    [3 * 1024 ** 3, '3.0G'],
-  ] as const)('%d -> %s', ([n, text]) => {
-    expect(formatBytes(n)).toBe(text);
-  });
-});
+import { describeCrash, fieldText } from './crash-line.js';
 
 describe('describeCrash', () => {
   const usec = new Date(2024, 0, 2, 12, 1, 2).getTime() * 1000;
@@ -33,7 +20,8 @@ describe('describeCrash', () => {
     expect(ev).toEqual({
       pid: 1234,
       filename: '/var/lib/systemd/coredump/core.segv.zst',
-      line: '12:01:02 pid 1234 (segv) uid 0 SIGSEGV -> /var/lib/systemd/coredump/core.segv.zst (12.3K)',
+      // config's formatBytes is systemd's FORMAT_BYTES, which truncates: 12595 B is 12.2K.
+      line: '12:01:02 pid 1234 (segv) uid 0 SIGSEGV -> /var/lib/systemd/coredump/core.segv.zst (12.2K)',
     });
   });
 

@@ -1,5 +1,7 @@
 // One line per captured crash, from a journal entry as `journalctl -o json`
-// prints it:  12:01:02 pid 1234 (segv) uid 0 SIGSEGV -> /var/lib/.../core.segv...zst (12.3K)
+// prints it:  12:01:02 pid 1234 (segv) uid 0 SIGSEGV -> /var/lib/.../core.segv...zst (12.2K)
+import { formatBytes } from '@coredump-ts/config';
+
 export type JsonEntry = Record<string, unknown>;
 
 /** A field as text: json strings as is, byte arrays decoded, first of several values. */
@@ -12,19 +14,6 @@ export function fieldText(entry: JsonEntry, name: string): string | undefined {
     return typeof first === 'string' ? first : undefined;
   }
   return undefined;
-}
-
-/** systemd's format_bytes: 512B, 12.3K, 1.0M ... */
-export function formatBytes(bytes: number): string {
-  const units = ['K', 'M', 'G', 'T', 'P', 'E'];
-  if (bytes < 1024) return `${bytes}B`;
-  let value = bytes / 1024;
-  let i = 0;
-  while (value >= 1024 && i < units.length - 1) {
-    value /= 1024;
-    i++;
-  }
-  return `${value.toFixed(1)}${units[i] ?? 'E'}`;
 }
 
 function clock(usec: number): string {

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MESSAGE_ID_COREDUMP } from '@coredump-ts/protocol';
 import { type Print, withCollector } from './collect.js';
 import { fileSize, findProgram } from './collector.js';
 import { type CrashEvent, describeCrash } from './crash-line.js';
@@ -91,7 +92,7 @@ export async function demo(host: Host, print: Print): Promise<void> {
     if (test.status !== 0)
       throw new AdminError('ERR_DEMO_FAILED', 'the stored core does not pass zstd -t');
     print(
-      `demo: ok. Query it again with: journalctl MESSAGE_ID=fc2e22bc6ee647b6b90729ab34a250b1 COREDUMP_PID=${event.pid ?? ''}`,
+      `demo: ok. Query it again with: journalctl MESSAGE_ID=${MESSAGE_ID_COREDUMP} COREDUMP_PID=${event.pid ?? ''}`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

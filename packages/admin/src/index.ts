@@ -17,4 +17,4 @@ export {
   type KernelLockOptions,
 } from './kernel-lock.js';
 export { Collector, collectorPaths } from './collector.js';
-export { describeCrash, formatBytes } from './crash-line.js';
+export { describeCrash } from './crash-line.js';

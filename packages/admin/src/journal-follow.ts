@@ -2,10 +2,9 @@
 // starting right after the entry that was last when the cursor was taken.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { MESSAGE_ID_COREDUMP } from '@coredump-ts/protocol';
 import { type Host } from './host.js';
 import { type JsonEntry } from './crash-line.js';
-
-export const MESSAGE_ID_COREDUMP = 'fc2e22bc6ee647b6b90729ab34a250b1';
 
 /** The cursor of the newest journal entry, or undefined for an empty journal. */
 export function currentCursor(host: Host): string | undefined {

@@ -1,2 +1,31 @@
-// Re-exports only. Filled in as the package is built (see README.md).
-export {};
+export type {
+  CollectedContext,
+  ContextSource,
+  ContextValues,
+  CrashContext,
+  CrashMetadata,
+  ReceivedContext,
+} from './context.js';
+export {
+  MANDATORY_FIELDS,
+  PARSED_FIELDS,
+  contextFromDatagrams,
+  parseContextFields,
+  type ReceiveOptions,
+} from './datagrams.js';
+export { buildJournalFields } from './journal-fields.js';
+export {
+  contextFromKernel,
+  contextFromValues,
+  kernelContextValues,
+  pidfdInode,
+  type KernelCrashArgs,
+  type PidfdInfo,
+} from './kernel.js';
+export {
+  DEFAULT_PROC_ROOT,
+  collectProcFields,
+  composeOpenFds,
+  readComm,
+  type ProcCollection,
+} from './proc.js';

@@ -2,6 +2,7 @@
  * Kernel core_pattern arguments, `%P %u %g %s %t %c %h %d %F %I` (spec §2.1, v262 rules
  * with from_argv=true). Pure: the pidfd match and the /proc reads happen later.
  */
+import type { KernelCrashArgs } from '@coredump-ts/context';
 import { CoredumpError, isSignalValid } from '@coredump-ts/protocol';
 
 export const ARGV_REQUIRED = 6;
@@ -11,21 +12,9 @@ const UINT64_MAX = (1n << 64n) - 1n;
 const USEC_PER_SEC = 1_000_000;
 const HOST_NAME_MAX = 64;
 
-export interface KernelArgs {
-  readonly pid: number;
-  readonly uid: number;
-  readonly gid: number;
-  /** Undefined when %s was not a valid signal number (warning, field omitted). */
-  readonly signal: number | undefined;
-  readonly timestampUsec: number | undefined;
-  /** Soft RLIMIT_CORE; u64, 2^64-1 means unlimited. */
-  readonly rlimit: bigint | undefined;
-  readonly hostname: string | undefined;
-  /** 0 when %d is absent. */
-  readonly dumpable: number;
+export interface KernelArgs extends KernelCrashArgs {
   /** The pidfd the kernel installed for %F; undefined when absent or empty (old kernel). */
   readonly pidfd: number | undefined;
-  readonly tid: number | undefined;
 }
 
 export interface ParsedArgv {

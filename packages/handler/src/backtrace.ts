@@ -3,17 +3,17 @@
  * the reporter's journal entry from stdin, sent to journald with MESSAGE_ID=1f4e….
  */
 import { readFileSync } from 'node:fs';
+import { collectProcFields, kernelContextValues, readComm } from '@coredump-ts/context';
 import {
   FIELD,
+  buildContextFields,
   MESSAGE_ID_BACKTRACE,
   field,
   isValidJournalFieldName,
   type JournalField,
 } from '@coredump-ts/protocol';
 import { parseKernelArgv } from './argv.js';
-import { buildHelperFields } from './context.js';
 import { importExportEntry } from './export-entry.js';
-import { collectProcFields, readComm } from './proc.js';
 
 export interface BacktraceOptions {
   readonly procRoot: string;
@@ -33,7 +33,9 @@ export const buildBacktraceEntry = (
   for (const w of warnings) opts.warn(w);
   const comm = readComm(opts.procRoot, args.pid);
   const proc = collectProcFields(opts.procRoot, args.pid, args.tid);
-  const fields = buildHelperFields(args, comm, proc, undefined).map((f) =>
+  // Not validated as a crash context: a reporter's entry is logged whatever argv held.
+  const values = kernelContextValues(args, comm, proc, undefined);
+  const fields = buildContextFields(values).map((f) =>
     f.name === FIELD.MESSAGE_ID ? field(FIELD.MESSAGE_ID, MESSAGE_ID_BACKTRACE) : f,
   );
   const imported = importExportEntry(input);

@@ -5,11 +5,14 @@
  */
 import { writeFileSync } from 'node:fs';
 import {
-  CoredumpError,
-  isCoredumpError,
-  signalName,
-  type JournalField,
-} from '@coredump-ts/protocol';
+  buildJournalFields,
+  collectProcFields,
+  contextFromKernel,
+  readComm,
+  type CrashContext,
+  type PidfdInfo,
+} from '@coredump-ts/context';
+import { CoredumpError, errorText, isCoredumpError, signalName } from '@coredump-ts/protocol';
 import {
   close,
   isSysError,
@@ -19,9 +22,7 @@ import {
   enlargePipe,
 } from '@coredump-ts/unix';
 import { parseKernelArgv, type KernelArgs } from './argv.js';
-import { buildHelperFields, type PidfdInfo } from './context.js';
 import type { KmsgLogger } from './kmsg.js';
-import { collectProcFields, readComm } from './proc.js';
 import { connectCoredumpSocket, sendCrash } from './send.js';
 
 export interface HelperOptions {
@@ -34,8 +35,6 @@ export interface HelperOptions {
 }
 
 const CORE_PATTERN = '/proc/sys/kernel/core_pattern';
-
-const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** The pidfd to use: the kernel's %F one (checked against %P), else one we open. */
 const acquirePidfd = (args: KernelArgs): PidfdInfo | undefined => {
@@ -117,7 +116,8 @@ export const runKernelHelper = async (
     );
     const proc = collectProcFields(opts.procRoot, args.pid, args.tid);
     verifyPidfd(pidfd, args.pid);
-    const fields = buildHelperFields(args, comm, proc, pidfd);
+    // Validated as the worker validates what it receives, so both paths agree.
+    const ctx = contextFromKernel(args, comm, proc, pidfd, { pidfdPid: args.pid });
 
     const isPid1 = args.pid === 1 || proc.unit === 'init.scope';
     const isJournald = proc.unit === 'systemd-journald.service';
@@ -131,19 +131,20 @@ export const runKernelHelper = async (
         }
       }
     }
+    const special = { pidfd, isJournald, pid1OrJournald: isPid1 || isJournald };
     if (isPid1 || isJournald) {
-      return await processInProcess(fields, { ...opts, pidfd, isJournald, reason: undefined });
+      return await processInProcess(ctx, { ...opts, ...special, reason: undefined });
     }
 
     let socketFd: number;
     try {
       socketFd = connectCoredumpSocket(opts.socketPath);
     } catch (error) {
-      return await processInProcess(fields, { ...opts, pidfd, isJournald, reason: error });
+      return await processInProcess(ctx, { ...opts, ...special, reason: error });
     }
     const progress = { coreSent: false };
     try {
-      const result = sendCrash(socketFd, fields, opts.coreFd, pidfd?.fd, progress);
+      const result = sendCrash(socketFd, buildJournalFields(ctx), opts.coreFd, pidfd?.fd, progress);
       if (result.halved.length > 0) {
         log.log('debug', `Truncated oversize fields: ${result.halved.join(', ')}`);
       }
@@ -152,7 +153,7 @@ export const runKernelHelper = async (
       }
     } catch (error) {
       if (progress.coreSent) throw error;
-      return await processInProcess(fields, { ...opts, pidfd, isJournald, reason: error });
+      return await processInProcess(ctx, { ...opts, ...special, reason: error });
     }
     return 0;
   } catch (error) {
@@ -166,24 +167,23 @@ export const runKernelHelper = async (
 interface InProcessOptions extends HelperOptions {
   readonly pidfd: PidfdInfo | undefined;
   readonly isJournald: boolean;
+  /** PID 1 or journald crashed (not merely an unreachable socket): keep the core on disk. */
+  readonly pid1OrJournald: boolean;
   /** Why the socket was not used; undefined for PID 1 and journald. */
   readonly reason: unknown;
 }
 
-/** The in-process path: loads the worker's pipeline only now (spec §3.6, DESIGN §3.5). */
-const processInProcess = async (
-  fields: readonly JournalField[],
-  opts: InProcessOptions,
-): Promise<number> => {
+/** The in-process path: loads the crash pipeline only now (spec §3.6, DESIGN §3.5). */
+const processInProcess = async (ctx: CrashContext, opts: InProcessOptions): Promise<number> => {
   const { log } = opts;
   if (opts.reason !== undefined) {
     log.log('warning', `${errorText(opts.reason)}; processing the coredump in-process.`);
   }
   const { submitInProcess } = await import('./in-process.js');
-  return submitInProcess(fields, {
+  return submitInProcess(ctx, {
     coreFd: opts.coreFd,
-    pidfd: opts.pidfd?.fd,
     isJournald: opts.isJournald,
+    pid1OrJournald: opts.pid1OrJournald,
     log,
     env: opts.env,
   });

@@ -1,42 +1,33 @@
 /**
- * Processes a crash inside the handler with the worker's own pipeline (spec §3.6): used for
- * PID 1 and journald crashes and when the coredump socket cannot be reached. Loaded with a
- * dynamic import so the normal path never pays for zstd, pino or the config parser.
+ * Processes a crash inside the handler with the crash pipeline the worker uses (spec §3.6):
+ * for PID 1 and journald crashes and when the coredump socket cannot be reached. Loaded
+ * with a dynamic import so the normal path never pays for zstd or the config parser.
  */
-import { encodeDatagram, parseReceivedFields, type JournalField } from '@coredump-ts/protocol';
-import { pidfdPid } from '@coredump-ts/unix';
+import type { CrashContext } from '@coredump-ts/context';
+import { errorText } from '@coredump-ts/protocol';
 import type { KmsgLogger } from './kmsg.js';
 
 export interface InProcessOptions {
   readonly coreFd: number;
-  readonly pidfd: number | undefined;
   readonly isJournald: boolean;
+  /**
+   * PID 1 or journald crashed: keep the core whatever Storage=/ExternalSizeMax= say.
+   * False for an ordinary crash whose socket was unreachable: the limits apply as usual.
+   */
+  readonly pid1OrJournald: boolean;
   readonly log: KmsgLogger;
   readonly env: NodeJS.ProcessEnv;
 }
 
-const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
-
 export const submitInProcess = async (
-  fields: readonly JournalField[],
+  ctx: CrashContext,
   opts: InProcessOptions,
 ): Promise<number> => {
   const { log } = opts;
   const [{ submitCrash, pathsFromEnv }, { loadConfig }] = await Promise.all([
-    import('@coredump-ts/worker'),
+    import('@coredump-ts/pipeline'),
     import('@coredump-ts/config'),
   ]);
-  let livePid: number | undefined;
-  try {
-    livePid = opts.pidfd === undefined ? undefined : pidfdPid(opts.pidfd);
-  } catch {
-    livePid = undefined;
-  }
-  // The same validation the worker applies to what it receives, so both paths agree.
-  const ctx = parseReceivedFields(fields.map(encodeDatagram), {
-    pidfdReceived: opts.pidfd !== undefined,
-    ...(livePid !== undefined && { pidfdPid: livePid }),
-  });
   const paths = pathsFromEnv(opts.env);
   const { config, diagnostics } = loadConfig({ root: paths.configRoot });
   for (const d of diagnostics) log.log('debug', `${d.file}:${d.line}: ${d.message}`);
@@ -62,7 +53,7 @@ export const submitInProcess = async (
       config,
       paths,
       log: workerLog,
-      pid1OrJournald: true,
+      pid1OrJournald: opts.pid1OrJournald,
     });
     // journald may be what crashed: the complete MESSAGE goes to kmsg as well.
     if (opts.isJournald) log.log('err', result.message);

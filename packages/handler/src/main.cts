@@ -1,6 +1,6 @@
 #!/usr/bin/node
 // core_pattern helper (run.ts: kernel pipe mode and --backtrace),
-// bundled when the bundle is fresh (@coredump-ts/protocol/entry).
-import entry = require('@coredump-ts/protocol/entry');
+// bundled when the bundle is fresh (@coredump-ts/unix/entry).
+import entry = require('@coredump-ts/unix/entry');
 
 entry.runEntry(__dirname, './run.js');

@@ -14,7 +14,7 @@ const pick = (name: string, fallback: string): string => {
 const procRoot = pick('COREDUMP_TS_PROC', '/proc');
 const argv = process.argv.slice(2);
 
-// No top-level await: the bundle is CommonJS (@coredump-ts/protocol/entry).
+// No top-level await: the bundle is CommonJS (@coredump-ts/unix/entry).
 async function main(): Promise<void> {
   if (argv[0] === '--backtrace') {
     const { runBacktrace } = await import('./backtrace.js');

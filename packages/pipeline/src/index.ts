@@ -1,2 +1,16 @@
-// Re-exports only. Filled in as the package is built (see README.md).
-export {};
+export { DEFAULT_PATHS, pathsFromEnv, type Paths } from './paths.js';
+export { submitCrash, type SubmitDeps, type SubmitResult } from './submit.js';
+export { createLogger, type Log } from './log.js';
+export { closeQuietly } from './fds.js';
+export {
+  HeadObserver,
+  READ_BUFFER_BYTES,
+  countOnlySink,
+  streamCore,
+  type CoreObserver,
+  type CoreSink,
+  type CoreTransform,
+  type StreamResult,
+  type StreamStages,
+} from './stream.js';
+export { XATTR } from './xattrs.js';

@@ -145,3 +145,13 @@ export class CoredumpError extends Error {
 
 export const isCoredumpError = (e: unknown, code?: ErrorCode): e is CoredumpError =>
   e instanceof CoredumpError && (code === undefined || e.code === code);
+
+/** An error's message (or the value as text): for a log line. */
+export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** An error's message followed by its cause's (`Failed to store …: ENOSPC: no space …`). */
+export const errnoText = (e: unknown): string => {
+  const cause = (e as { cause?: unknown } | undefined)?.cause;
+  const msg = errorText(e);
+  return cause instanceof Error ? `${msg}: ${cause.message}` : msg;
+};

@@ -2,6 +2,8 @@ export {
   CoredumpError,
   ERROR_CODES,
   errorCodeInfo,
+  errnoText,
+  errorText,
   isCoredumpError,
   type ErrorCode,
   type ErrorCodeInfo,
@@ -24,16 +26,13 @@ export {
 } from './fields.js';
 export { decodeDatagram, encodeDatagram, halveDatagram } from './datagram.js';
 export {
-  MANDATORY_FIELDS,
-  PARSED_FIELDS,
-  parseReceivedFields,
-  type CrashContext,
-  type CrashMetadata,
-  type ReceiveOptions,
-} from './receive.js';
-export {
   assertJournalFieldName,
   isValidJournalFieldName,
   serializeJournalNative,
 } from './journal-native.js';
 export { SIGRTMAX, SIGRTMIN, isSignalValid, signalName } from './signal.js';
+export {
+  CORE_PATTERN_MAX_BYTES,
+  CORE_PATTERN_SPECIFIERS,
+  corePatternLine,
+} from './core-pattern.js';

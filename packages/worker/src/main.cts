@@ -1,6 +1,6 @@
 #!/usr/bin/node
 // systemd-coredump@.service worker: one crash per connection on fd 3 (run.ts),
-// bundled when the bundle is fresh (@coredump-ts/protocol/entry).
-import entry = require('@coredump-ts/protocol/entry');
+// bundled when the bundle is fresh (@coredump-ts/unix/entry).
+import entry = require('@coredump-ts/unix/entry');
 
 entry.runEntry(__dirname, './run.js');

@@ -1,8 +1,10 @@
 // Receive one crash on the accepted connection (spec §3.3, systemd 262's
 // coredump_receive): payload datagrams, then the core fd, then optionally the
 // pidfd and a mount-tree fd. Beyond systemd, the peer must be root.
-import { CoredumpError, parseReceivedFields, type CrashContext } from '@coredump-ts/protocol';
-import { close, peerCred, pidfdPid, recvmsg } from '@coredump-ts/unix';
+import { contextFromDatagrams, type CrashContext } from '@coredump-ts/context';
+import { closeQuietly } from '@coredump-ts/pipeline';
+import { CoredumpError } from '@coredump-ts/protocol';
+import { peerCred, pidfdPid, recvmsg } from '@coredump-ts/unix';
 
 export interface ReceivedCrash {
   readonly ctx: CrashContext;
@@ -78,7 +80,7 @@ export async function receiveCrash(fd: number, opts: ReceiveOptions = {}): Promi
     }
     const [coreFd, pidfd, mountTreeFd] = fds;
     if (coreFd === undefined) throw protocolError('Coredump file descriptor missing.');
-    const ctx = parseReceivedFields(datagrams, {
+    const ctx = contextFromDatagrams(datagrams, {
       pidfdReceived: pidfd !== undefined,
       ...(pidfd !== undefined ? pidPart(pidfd) : {}),
     });
@@ -92,13 +94,4 @@ export async function receiveCrash(fd: number, opts: ReceiveOptions = {}): Promi
 function pidPart(pidfd: number): { pidfdPid?: number } {
   const pid = pidfdPid(pidfd);
   return pid === undefined ? {} : { pidfdPid: pid };
-}
-
-export function closeQuietly(fd: number | undefined): void {
-  if (fd === undefined) return;
-  try {
-    close(fd);
-  } catch {
-    // already closed
-  }
 }

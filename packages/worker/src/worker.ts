@@ -4,10 +4,9 @@ import { formatDiagnostic, loadConfig } from '@coredump-ts/config';
 import { CoredumpError, errorCodeInfo, isCoredumpError } from '@coredump-ts/protocol';
 import { listenFds, setDumpable } from '@coredump-ts/unix';
 
-import type { Log } from './log.js';
-import { pathsFromEnv } from './paths.js';
-import { closeQuietly, receiveCrash } from './receive.js';
-import { submitCrash } from './submit.js';
+import { closeQuietly, pathsFromEnv, submitCrash, type Log } from '@coredump-ts/pipeline';
+
+import { receiveCrash } from './receive.js';
 
 /** Env: a non-root peer uid accepted besides root (unprivileged component tests only). */
 export const ALLOW_PEER_UID_ENV = 'COREDUMP_TS_ALLOW_PEER_UID';

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodeDatagram } from './datagram.js';
-import { isCoredumpError, type ErrorCode } from './errors.js';
-import { field } from './fields.js';
-import { parseReceivedFields, type ReceiveOptions } from './receive.js';
+import { encodeDatagram, field, isCoredumpError, type ErrorCode } from '@coredump-ts/protocol';
+import { contextFromDatagrams, type ReceiveOptions } from './datagrams.js';
 
 const dg = (name: string, value: string | Buffer): Buffer => encodeDatagram(field(name, value));
 const MANDATORY: [string, string][] = [
@@ -30,9 +28,9 @@ const thrown = (fn: () => unknown): unknown => {
   return undefined;
 };
 
-describe('parseReceivedFields: accepted conversations', () => {
+describe('contextFromDatagrams: accepted conversations', () => {
   it('parses the mandatory set into meta', () => {
-    const { meta, fields } = parseReceivedFields(base(), noPidfd);
+    const { meta, received: fields } = contextFromDatagrams(base(), noPidfd);
     expect(meta).toEqual({
       pid: 1234,
       uid: 1000,
@@ -61,7 +59,7 @@ describe('parseReceivedFields: accepted conversations', () => {
     ['COREDUMP_COMM', 'a b\\x01', { comm: 'a b\\x01' }],
   ] as const)('%s=%s', ([name, value, want]) => {
     const d = MANDATORY.map(([n, val]) => dg(n, n === name ? value : val));
-    const { meta } = parseReceivedFields(d, noPidfd);
+    const { meta } = contextFromDatagrams(d, noPidfd);
     for (const [k, v] of Object.entries(want)) expect(meta[k as keyof typeof meta]).toBe(v);
   });
 
@@ -81,7 +79,10 @@ describe('parseReceivedFields: accepted conversations', () => {
       dg('X_UNKNOWN', Buffer.from([0, 1, 2])),
       dg('COREDUMP_ENVIRON', 'second copy of an unparsed field is kept'),
     ];
-    const { meta, fields } = parseReceivedFields(d, { pidfdReceived: true, pidfdPid: 1234 });
+    const { meta, received: fields } = contextFromDatagrams(d, {
+      pidfdReceived: true,
+      pidfdPid: 1234,
+    });
     expect(meta).toMatchObject({
       byPidfd: true,
       pidfdId: '987',
@@ -105,19 +106,19 @@ describe('parseReceivedFields: accepted conversations', () => {
     ['2', 2],
     ['7', 0],
   ] as const)('DUMPABLE=%s -> %i', ([text, want]) => {
-    const { meta } = parseReceivedFields([...base(), dg('COREDUMP_DUMPABLE', text)], noPidfd);
+    const { meta } = contextFromDatagrams([...base(), dg('COREDUMP_DUMPABLE', text)], noPidfd);
     expect(meta.dumpable).toBe(want);
   });
 
   it('accepts a pidfd whose process is gone (pidfdPid unknown)', () => {
-    const { meta } = parseReceivedFields([...base(), dg('COREDUMP_BY_PIDFD', '1')], {
+    const { meta } = contextFromDatagrams([...base(), dg('COREDUMP_BY_PIDFD', '1')], {
       pidfdReceived: true,
     });
     expect(meta.byPidfd).toBe(true);
   });
 });
 
-describe('parseReceivedFields: refused conversations', () => {
+describe('contextFromDatagrams: refused conversations', () => {
   const cases: [string, Buffer[], ReceiveOptions, ErrorCode, string][] = [
     ...MANDATORY.map(([n]): [string, Buffer[], ReceiveOptions, ErrorCode, string] => [
       `missing ${n}`,
@@ -194,13 +195,13 @@ describe('parseReceivedFields: refused conversations', () => {
   ];
 
   it.for(cases)('%s', ([, datagrams, opts, code, message]) => {
-    const err = thrown(() => parseReceivedFields(datagrams, opts));
+    const err = thrown(() => contextFromDatagrams(datagrams, opts));
     expect(isCoredumpError(err, code)).toBe(true);
     expect((err as Error).message).toBe(message);
   });
 
   it('NUL is allowed in PROC_AUXV and in unparsed fields', () => {
     const d = [...base(), dg('COREDUMP_PROC_AUXV', auxv), dg('COREDUMP_ENVIRON', 'A\u0000B')];
-    expect(parseReceivedFields(d, noPidfd).fields.length).toBe(10);
+    expect(contextFromDatagrams(d, noPidfd).received.length).toBe(10);
   });
 });

@@ -1,48 +1,8 @@
-// The stages between the core pipe and the storage sink: the byte limit (which
-// flags truncation and remembers the core's first bytes for the ACL decision)
-// and the zstd compressor. Both are synchronous: the worker drains one pipe
-// into one file and has nothing else to do meanwhile (store.ts drives them).
+// The zstd transform of the core stream (stream.ts): synchronous, the worker drains
+// one pipe into one file and has nothing else to do meanwhile.
 import zstd from 'zstd-napi/binding.js';
 
-import { ELF_HEADER_PEEK_BYTES } from './access.js';
-
-export interface LimitState {
-  /** Uncompressed bytes passed on so far. */
-  bytes: number;
-  /** The limit was reached (set even when the core was exactly that size: no look-ahead). */
-  truncated: boolean;
-  /** The first ELF_HEADER_PEEK_BYTES bytes of the core (fewer for a shorter core). */
-  head: Buffer;
-}
-
-export const newLimitState = (): LimitState => ({
-  bytes: 0,
-  truncated: false,
-  head: Buffer.alloc(0),
-});
-
-/**
- * Pass chunk through a limit of maxBytes (Infinity = all), like systemd's
- * copy_bytes(max_size): returns the part within the limit (a view, never a
- * copy) and updates state. Once state.truncated is set the caller stops reading.
- */
-export function takeWithinLimit(maxBytes: number, state: LimitState, chunk: Buffer): Buffer {
-  if (state.bytes >= maxBytes) {
-    state.truncated = true;
-    return chunk.subarray(0, 0);
-  }
-  const room = maxBytes - state.bytes;
-  const out = chunk.length > room ? chunk.subarray(0, room) : chunk;
-  if (state.head.length < ELF_HEADER_PEEK_BYTES) {
-    state.head = Buffer.concat([
-      state.head,
-      out.subarray(0, ELF_HEADER_PEEK_BYTES - state.head.length),
-    ]);
-  }
-  state.bytes += out.length;
-  if (state.bytes >= maxBytes) state.truncated = true;
-  return out;
-}
+import type { CoreSink, CoreTransform } from './stream.js';
 
 export const ZSTD_LEVEL = 3;
 /**
@@ -64,14 +24,10 @@ export const ZSTD_WORKERS = 0;
 const OUT_BUFFER_BYTES = 1024 * 1024;
 
 /** Receives each piece of compressed output; the buffer is reused after it returns. */
-export type WriteOutput = (bytes: Buffer) => void;
+export type WriteOutput = CoreSink;
 
-export interface Compressor {
-  /** Compress all of src (zstd may keep some of it buffered until end). */
-  push(src: Buffer, write: WriteOutput): void;
-  /** End the frame and flush everything. */
-  end(write: WriteOutput): void;
-}
+/** push: compress all of src (zstd may keep some buffered); end: end the frame, flush. */
+export type Compressor = CoreTransform;
 
 /**
  * zstd level 3 with a checksum, one frame, through the low-level streaming API

@@ -1,40 +1,17 @@
 /**
  * systemd 262's receive-side validation (spec §3.3, `coredump_context_parse_iovw`) of the
- * field datagrams a worker read from the socket, into the CrashContext the pipeline uses.
+ * context fields, into the typed CrashMetadata; and the datagram source: the fields a
+ * worker read from the socket, kept for the journal exactly as received.
  */
-import { decodeDatagram } from './datagram.js';
-import { CoredumpError } from './errors.js';
-import { FIELD, type JournalField } from './fields.js';
-import { signalName } from './signal.js';
+import {
+  CoredumpError,
+  FIELD,
+  decodeDatagram,
+  signalName,
+  type JournalField,
+} from '@coredump-ts/protocol';
 
-export interface CrashMetadata {
-  readonly pid: number;
-  readonly uid: number;
-  readonly gid: number;
-  readonly signal?: number;
-  readonly signalName?: string;
-  readonly code?: number;
-  readonly timestampUsec: number;
-  /** RLIMIT_CORE in bytes; Infinity for >= 2^53 (RLIM_INFINITY is 2^64-1). */
-  readonly rlimit: number;
-  readonly hostname?: string;
-  /** 0 when absent or out of range (systemd only notices values > 2; raw text stays in fields). */
-  readonly dumpable: 0 | 1 | 2;
-  readonly comm: string;
-  readonly tid?: number;
-  readonly threadName?: string;
-  readonly exe?: string;
-  readonly unit?: string;
-  readonly byPidfd: boolean;
-  readonly pidfdId?: string;
-  readonly auxv?: Buffer;
-}
-
-export interface CrashContext {
-  readonly meta: CrashMetadata;
-  /** Every received field, in the order received, for the journal unchanged. */
-  readonly fields: readonly JournalField[];
-}
+import type { CrashMetadata, ReceivedContext } from './context.js';
 
 export interface ReceiveOptions {
   readonly pidfdReceived: boolean;
@@ -128,15 +105,17 @@ const parseDumpable = (name: string, text: string): 0 | 1 | 2 => {
   return v === 1n ? 1 : v === 2n ? 2 : 0;
 };
 
-export const parseReceivedFields = (
-  datagrams: readonly Buffer[],
+/**
+ * Validates context fields as systemd's receiver does (duplicates, NULs, mandatory fields,
+ * number ranges, the pidfd checks) and returns the typed metadata. Throws CoredumpError.
+ */
+export const parseContextFields = (
+  fields: readonly JournalField[],
   opts: ReceiveOptions,
-): CrashContext => {
-  const fields: JournalField[] = [];
+): CrashMetadata => {
   const raw = new Map<string, Buffer>();
 
-  for (const d of datagrams) {
-    const f = decodeDatagram(d);
+  for (const f of fields) {
     if (PARSED_SET.has(f.name)) {
       if (f.name !== FIELD.PROC_AUXV && f.value.includes(0)) {
         throw new CoredumpError('ERR_PROTOCOL', `${f.name}= field contains NUL character.`);
@@ -149,7 +128,6 @@ export const parseReceivedFields = (
       }
       raw.set(f.name, f.value);
     }
-    fields.push(f);
   }
 
   for (const name of MANDATORY_FIELDS) {
@@ -209,5 +187,14 @@ export const parseReceivedFields = (
     ...(pidfdId !== undefined && { pidfdId }),
     ...(auxv !== undefined && { auxv }),
   };
-  return { meta, fields };
+  return meta;
+};
+
+/** The worker's source: datagrams read from the coredump socket, validated, kept as received. */
+export const contextFromDatagrams = (
+  datagrams: readonly Buffer[],
+  opts: ReceiveOptions,
+): ReceivedContext => {
+  const received = datagrams.map(decodeDatagram);
+  return { source: 'datagrams', meta: parseContextFields(received, opts), received };
 };

@@ -1,4 +1,5 @@
-import { field, parseReceivedFields } from '@coredump-ts/protocol';
+import { contextFromDatagrams } from '@coredump-ts/context';
+import { field } from '@coredump-ts/protocol';
 import { describe, expect, it } from 'vitest';
 
 import { buildEntryFields, buildMessage } from './journal-entry.js';
@@ -18,7 +19,7 @@ const datagrams = [
   'PRIORITY=2',
   'MESSAGE_ID=fc2e22bc6ee647b6b90729ab34a250b1',
 ].map((s) => Buffer.from(s));
-const ctx = parseReceivedFields(datagrams, { pidfdReceived: false });
+const ctx = contextFromDatagrams(datagrams, { pidfdReceived: false });
 
 describe('journal entry', () => {
   it('MESSAGE formats', () => {
@@ -38,13 +39,13 @@ describe('journal entry', () => {
     ).toBe('Process 4242 (segv) of user 1000 dumped core.\nCoredump diverted to /x/core');
   });
   it('received fields first and unchanged, then MESSAGE, FILENAME, TRUNCATED', () => {
-    const fields = buildEntryFields(ctx.fields, ctx.meta, {
+    const fields = buildEntryFields(ctx.received, ctx.meta, {
       written: true,
       truncated: true,
       filename: '/s/core.zst',
     });
     const names = fields.map((f) => f.name);
-    expect(names.slice(0, datagrams.length)).toEqual(ctx.fields.map((f) => f.name));
+    expect(names.slice(0, datagrams.length)).toEqual(ctx.received.map((f) => f.name));
     expect(names.slice(datagrams.length)).toEqual([
       'MESSAGE',
       'COREDUMP_FILENAME',

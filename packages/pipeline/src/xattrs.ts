@@ -1,20 +1,35 @@
 // user.coredump.* extended attributes on the stored core (spec §6.4).
-import type { JournalField } from '@coredump-ts/protocol';
+import { FIELD, type JournalField } from '@coredump-ts/protocol';
 import { setXattr } from '@coredump-ts/unix';
+
+/** The xattr names systemd sets on a stored core (spec §6.4). */
+export const XATTR = {
+  PID: 'user.coredump.pid',
+  UID: 'user.coredump.uid',
+  GID: 'user.coredump.gid',
+  SIGNAL: 'user.coredump.signal',
+  TIMESTAMP: 'user.coredump.timestamp',
+  RLIMIT: 'user.coredump.rlimit',
+  HOSTNAME: 'user.coredump.hostname',
+  COMM: 'user.coredump.comm',
+  EXE: 'user.coredump.exe',
+  TID: 'user.coredump.tid',
+  THREAD_NAME: 'user.coredump.thread_name',
+} as const;
 
 /** Journal field -> xattr name, in systemd's order. */
 const XATTR_FIELDS: readonly (readonly [string, string])[] = [
-  ['COREDUMP_PID', 'user.coredump.pid'],
-  ['COREDUMP_UID', 'user.coredump.uid'],
-  ['COREDUMP_GID', 'user.coredump.gid'],
-  ['COREDUMP_SIGNAL', 'user.coredump.signal'],
-  ['COREDUMP_TIMESTAMP', 'user.coredump.timestamp'],
-  ['COREDUMP_RLIMIT', 'user.coredump.rlimit'],
-  ['COREDUMP_HOSTNAME', 'user.coredump.hostname'],
-  ['COREDUMP_COMM', 'user.coredump.comm'],
-  ['COREDUMP_EXE', 'user.coredump.exe'],
-  ['COREDUMP_TID', 'user.coredump.tid'],
-  ['COREDUMP_THREAD_NAME', 'user.coredump.thread_name'],
+  [FIELD.PID, XATTR.PID],
+  [FIELD.UID, XATTR.UID],
+  [FIELD.GID, XATTR.GID],
+  [FIELD.SIGNAL, XATTR.SIGNAL],
+  [FIELD.TIMESTAMP, XATTR.TIMESTAMP],
+  [FIELD.RLIMIT, XATTR.RLIMIT],
+  [FIELD.HOSTNAME, XATTR.HOSTNAME],
+  [FIELD.COMM, XATTR.COMM],
+  [FIELD.EXE, XATTR.EXE],
+  [FIELD.TID, XATTR.TID],
+  [FIELD.THREAD_NAME, XATTR.THREAD_NAME],
 ];
 
 /**

@@ -8,11 +8,10 @@ import { closeSync, writeSync } from 'node:fs';
 import { CoredumpError } from '@coredump-ts/protocol';
 import { memfdCreate } from '@coredump-ts/unix';
 
-import type { LimitState } from './compress.js';
-import { drainCore } from './store.js';
+import { countOnlySink, streamCore, type CoreObserver, type StreamResult } from './stream.js';
 
 export interface MemfdCore {
-  readonly limit: LimitState;
+  readonly stream: StreamResult;
   /** The raw core, when it fit within the journal limit; the caller closes it. */
   readonly memfd: number | undefined;
 }
@@ -21,7 +20,7 @@ export interface MemoryCaptureOptions {
   readonly maxBytes: number;
   /** Keep at most this many bytes in the memfd; 0 = keep nothing, only count. */
   readonly keepBytes: number;
-  readonly onProgress?: ((bytes: number) => void) | undefined;
+  readonly observers: readonly CoreObserver[];
 }
 
 export function captureToMemfd(coreFd: number, opts: MemoryCaptureOptions): MemfdCore {
@@ -49,8 +48,12 @@ export function captureToMemfd(coreFd: number, opts: MemoryCaptureOptions): Memf
     kept += piece.length;
   };
   try {
-    const limit = drainCore(coreFd, opts.maxBytes, tee, opts.onProgress);
-    return { limit, memfd };
+    const stream = streamCore(coreFd, {
+      maxBytes: opts.maxBytes,
+      observers: opts.observers,
+      sink: memfd === undefined ? countOnlySink : tee,
+    });
+    return { stream, memfd };
   } catch (error) {
     drop();
     throw error;

@@ -3,16 +3,18 @@
 // buffer for the journal, vacuum again, drop privileges, send the entry.
 // The orchestrator: the only place besides main that logs.
 import type { CoredumpConfig } from '@coredump-ts/config';
-import { CoredumpError, isCoredumpError, type CrashContext } from '@coredump-ts/protocol';
+import { buildJournalFields, type CrashContext, type CrashMetadata } from '@coredump-ts/context';
+import { CoredumpError, errnoText, isCoredumpError } from '@coredump-ts/protocol';
 import { enlargePipe, punchHole } from '@coredump-ts/unix';
 
-import { capture, errnoText, type Capture } from './capture.js';
+import { capture, type CaptureResult } from './capture.js';
+import { closeQuietly } from './fds.js';
 import { buildEntryFields, buildMessage, sendCoredumpEntry } from './journal-entry.js';
 import type { Log } from './log.js';
 import { createNotifier, type Notifier } from './notify.js';
 import type { Paths } from './paths.js';
 import { chooseDropTarget, dropTo, readCoredumpUser } from './privileges.js';
-import { closeQuietly } from './receive.js';
+import { progressObserver, type CoreObserver } from './stream.js';
 import { vacuumCores } from './vacuum.js';
 
 export interface SubmitDeps {
@@ -29,6 +31,11 @@ export interface SubmitDeps {
    */
   readonly pid1OrJournald?: boolean;
   readonly notifier?: Notifier;
+  /**
+   * Observers of the core stream for this crash, after the ELF head peek and the
+   * progress report (stream.ts): each sees every chunk within the byte limit.
+   */
+  readonly observers?: (ctx: CrashContext) => readonly CoreObserver[];
 }
 
 export interface SubmitResult {
@@ -62,7 +69,7 @@ export async function submitCrash(
     log.error(`${what}: ${errnoText(err)}`);
     firstError ??= err;
   };
-  const vacuum = (exclude: Capture['newFile']): void => {
+  const vacuum = (exclude: CaptureResult['newFile']): void => {
     try {
       const removed = vacuumCores({
         dir: paths.storageDir,
@@ -81,19 +88,25 @@ export async function submitCrash(
 
   vacuum(undefined);
   enlargePipe(coreFd);
-  const cap: Capture = {
-    written: false,
-    filename: undefined,
-    truncated: false,
-    coreBytes: 0,
-    journalCore: undefined,
-    newFile: undefined,
-  };
+  const fields = buildJournalFields(ctx);
+  let cap: CaptureResult;
   try {
-    capture(ctx, coreFd, { ...deps, pid1OrJournald: special }, notifier, cap, fail);
+    cap = capture(ctx, fields, coreFd, {
+      config,
+      paths,
+      log,
+      pid1OrJournald: special,
+      observers: [
+        progressObserver((bytes) => {
+          notifier.progress(bytes);
+        }),
+        ...(deps.observers?.(ctx) ?? []),
+      ],
+    });
   } finally {
     notifier.close();
   }
+  if (cap.failure !== undefined) fail(cap.failure.error, cap.failure.what);
   if (cap.newFile !== undefined) vacuum(cap.newFile);
 
   try {
@@ -111,9 +124,8 @@ export async function submitCrash(
     truncated: cap.truncated,
     journaldCrash: isJournald,
   };
-  const fields = buildEntryFields(ctx.fields, meta, outcome);
   try {
-    await sendCoredumpEntry(fields, cap.journalCore, {
+    await sendCoredumpEntry(buildEntryFields(fields, meta, outcome), cap.journalCore, {
       socketPath: paths.journalSocket,
       dontWait: isJournald,
     });
@@ -133,7 +145,7 @@ export async function submitCrash(
   };
 }
 
-function dropPrivileges(meta: CrashContext['meta'], log: Log): void {
+function dropPrivileges(meta: CrashMetadata, log: Log): void {
   const target = chooseDropTarget({ uid: meta.uid, gid: meta.gid }, readCoredumpUser());
   if (target.kind === 'missing-coredump-user') {
     log.warn(

@@ -1,12 +1,7 @@
-// Capture: the core pipe -> byte limit -> [zstd] -> a file in the storage
-// directory that has no name until it is complete (O_TMPFILE, or a `.#core…`
-// temp where the filesystem lacks it), so a crash or a full disk never leaves
-// a partial core at a final name. The uncompressed core never touches disk.
-//
-// The drain is synchronous, into one reused buffer: the worker has nothing
-// else to do while the core streams, and the async stream pipeline it replaced
-// allocated a buffer per chunk and ran 1.7-2.6x the `dd` floor
-// (docs/performance.md). zstd compresses on its own thread meanwhile.
+// The file sink of the core stream (stream.ts): a file in the storage directory
+// that has no name until it is complete (O_TMPFILE, or a `.#core…` temp where the
+// filesystem lacks it), so a crash or a full disk never leaves a partial core at a
+// final name. The uncompressed core never touches disk.
 import {
   closeSync,
   constants,
@@ -15,62 +10,21 @@ import {
   linkSync,
   mkdirSync,
   openSync,
-  readSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
 
 import { CoredumpError } from '@coredump-ts/protocol';
-import { linkTmpfile, openTmpfile, setNonBlocking } from '@coredump-ts/unix';
+import { linkTmpfile, openTmpfile } from '@coredump-ts/unix';
 
-import { createCompressor, newLimitState, takeWithinLimit, type LimitState } from './compress.js';
+import { createCompressor } from './compress.js';
+import { streamCore, type CoreObserver, type StreamResult } from './stream.js';
 
 export const CORE_FILE_MODE = 0o640;
-/** The one read buffer (1 MiB: see "What was tried" in docs/performance.md). */
-export const READ_BUFFER_BYTES = 1024 * 1024;
 const isNoSpace = (e: unknown): boolean => {
   const code = (e as NodeJS.ErrnoException).code;
   return code === 'ENOSPC' || code === 'EDQUOT';
 };
-
-/**
- * Read the core fd to EOF or to maxBytes, whichever comes first, through one
- * reused buffer; each piece within the limit goes to sink before the next read
- * (so sink must not keep it). Forward-only: pipes, sockets and files. Stops at
- * the limit without reading further (no look-ahead). onProgress sees the
- * running byte count after each piece.
- */
-export function drainCore(
-  fd: number,
-  maxBytes: number,
-  sink: (piece: Buffer) => void,
-  onProgress?: (bytes: number) => void,
-): LimitState {
-  const state = newLimitState();
-  if (maxBytes <= 0) {
-    state.truncated = true;
-    return state;
-  }
-  try {
-    setNonBlocking(fd, false); // a sender may have passed an O_NONBLOCK pipe
-  } catch {
-    // not something fcntl can change; a read will say if it matters
-  }
-  const buf = Buffer.allocUnsafe(Math.min(READ_BUFFER_BYTES, maxBytes));
-  while (!state.truncated) {
-    let n: number;
-    try {
-      n = readSync(fd, buf, 0, Math.min(buf.length, maxBytes - state.bytes), null);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EINTR') continue;
-      throw new CoredumpError('ERR_CORE_READ', 'Failed to read the core', { cause: error });
-    }
-    if (n === 0) break;
-    sink(takeWithinLimit(maxBytes, state, buf.subarray(0, n)));
-    onProgress?.(state.bytes);
-  }
-  return state;
-}
 
 /** write(2) all of bytes to fd, mapping ENOSPC/EDQUOT to ERR_STORAGE_FULL. */
 function writeCore(fd: number, bytes: Buffer): void {
@@ -128,12 +82,12 @@ export interface CaptureOptions {
   readonly fileName: string;
   readonly compress: boolean;
   readonly maxBytes: number;
-  readonly onProgress?: ((bytes: number) => void) | undefined;
+  readonly observers: readonly CoreObserver[];
 }
 
 /** A finished, synced, still unnamed core file. */
 export interface CapturedFile extends TempFile {
-  readonly limit: LimitState;
+  readonly stream: StreamResult;
   /** Bytes on disk (compressed size when compressed). */
   readonly storedBytes: number;
 }
@@ -151,28 +105,20 @@ export function captureToFile(coreFd: number, opts: CaptureOptions): CapturedFil
     writeCore(temp.fd, bytes);
     storedBytes += bytes.length;
   };
-  let limit: LimitState;
+  let stream: StreamResult;
   try {
-    if (opts.compress) {
-      const zstd = createCompressor();
-      limit = drainCore(
-        coreFd,
-        opts.maxBytes,
-        (piece) => {
-          zstd.push(piece, write);
-        },
-        opts.onProgress,
-      );
-      zstd.end(write);
-    } else {
-      limit = drainCore(coreFd, opts.maxBytes, write, opts.onProgress);
-    }
+    stream = streamCore(coreFd, {
+      maxBytes: opts.maxBytes,
+      observers: opts.observers,
+      transform: opts.compress ? createCompressor() : undefined,
+      sink: write,
+    });
   } catch (error) {
     discardTemp(temp);
     if (error instanceof CoredumpError) throw error;
     throw new CoredumpError('ERR_COMPRESS', 'Failed to compress the core', { cause: error });
   }
-  return { ...temp, limit, storedBytes };
+  return { ...temp, stream, storedBytes };
 }
 
 /** fchmod 0640; errors are ignored as systemd does (the file is created 0640 anyway). */

@@ -7,9 +7,9 @@ import {
   PRIORITY_CRIT,
   SYSLOG_IDENTIFIER_COREDUMP,
   field,
-  type CrashMetadata,
   type JournalField,
 } from '@coredump-ts/protocol';
+import type { CrashMetadata } from '@coredump-ts/context';
 import { JournalEntryFile, sendJournalEntry } from '@coredump-ts/journal';
 
 export interface EntryOutcome {

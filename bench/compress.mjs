@@ -4,7 +4,7 @@
 // MemoryDenyWriteExecute-like policy) to decide docs/adr/0001: it prints one
 // JSON line per run.
 //
-//   node [--jitless] packages/admin/dist/bench-compress.js [MiB] [chunkKiB]
+//   node [--jitless] bench/compress.mjs [MiB] [chunkKiB]
 import { readFileSync } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,10 +17,10 @@ const PAGE = 4096;
  * stack), 40% copied from the node binary (text and data segments), 15%
  * xorshift noise (heap contents that don't compress).
  */
-export function makeCoreLikeBuffer(sizeBytes: number, sample: Buffer): Buffer {
+export function makeCoreLikeBuffer(sizeBytes, sample) {
   const out = Buffer.alloc(sizeBytes);
   let x = 0x9e3779b9;
-  const next = (): number => {
+  const next = () => {
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
@@ -40,7 +40,7 @@ export function makeCoreLikeBuffer(sizeBytes: number, sample: Buffer): Buffer {
   return out;
 }
 
-async function run(): Promise<void> {
+async function run() {
   const sizeMiB = Number(process.argv[2] ?? '512');
   const chunkKiB = Number(process.argv[3] ?? '1024');
   const data = makeCoreLikeBuffer(sizeMiB * 1024 * 1024, readFileSync(process.execPath));
@@ -55,7 +55,7 @@ async function run(): Promise<void> {
     ),
     new CompressStream({ compressionLevel: 3, nbWorkers: 1 }),
     new Writable({
-      write(piece: Buffer, _enc, done) {
+      write(piece, _enc, done) {
         outBytes += piece.length;
         done();
       },
@@ -74,8 +74,8 @@ async function run(): Promise<void> {
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
-if (process.argv[1]?.endsWith('bench-compress.js') === true) {
-  run().catch((error: unknown) => {
+if (process.argv[1]?.endsWith('compress.mjs') === true) {
+  run().catch((error) => {
     console.error(error);
     process.exitCode = 1;
   });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -139,11 +139,23 @@ describe('collectProcFields on a live process', () => {
     });
     try {
       const pid = child.pid ?? 0;
-      // wait for exec to finish (comm changes from the parent's to "sleep")
+      // Wait until sleep is blocked in its nanosleep: only then has execve finished. comm
+      // (and exe) change early in execve, before the close-on-exec fds (libuv's exec-error
+      // pipe among them) are closed, so reading /proc/<pid>/fd as soon as comm said "sleep"
+      // could catch an fd being closed, its readlink fail, and OPEN_FDS come back undefined
+      // (issue 14 item 3). A crashing process is stopped while it dumps: no such race there.
+      const wchan = (): string => {
+        try {
+          return readFileSync(`/proc/${pid}/wchan`, 'latin1');
+        } catch {
+          return '';
+        }
+      };
       const deadline = Date.now() + 10_000;
-      while (readComm('/proc', pid) !== 'sleep' && Date.now() < deadline) {
+      while (!wchan().includes('nanosleep') && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 10));
       }
+      expect(wchan()).toContain('nanosleep');
       expect(readComm('/proc', pid)).toBe('sleep');
       const { values } = collectProcFields('/proc', pid, pid);
       const t = text(values);

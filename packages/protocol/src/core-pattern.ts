@@ -1,4 +1,7 @@
-/** The kernel.core_pattern line for this handler (spec §2.1, v262 specifiers). */
+/**
+ * The kernel.core_pattern line for a handler (spec §2.1, v262 specifiers): the one home of
+ * the specifiers and of the kernel's length limit (admin's collector and the tests use it).
+ */
 
 export const CORE_PATTERN_SPECIFIERS = '%P %u %g %s %t %c %h %d %F %I';
 /** The kernel keeps core_pattern in a 128-byte buffer including the terminating NUL. */

@@ -1,3 +1,0 @@
-export { DEFAULT_PATHS, pathsFromEnv, type Paths } from './paths.js';
-export { submitCrash, type SubmitDeps, type SubmitResult } from './submit.js';
-export { createLogger, type Log } from './log.js';
