@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processKernelConnection } from '@coredump-ts/coredumpd';
 import { DEFAULT_CONFIG } from '@coredump-ts/config';
 import { accept, close, connect, recvmsg, sendmsg, socket, socketpair } from '@coredump-ts/unix';
-import { pathsFromEnv } from '@coredump-ts/worker';
+import { pathsFromEnv } from '@coredump-ts/pipeline';
 
 import {
   compileCrasher,

@@ -3,6 +3,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildJournalFields } from '@coredump-ts/context';
 import { CONTEXT_FIELD_ORDER, FIELD, isCoredumpError } from '@coredump-ts/protocol';
 import {
   PIDFD_COREDUMPED,
@@ -171,8 +172,9 @@ describe('contextFromPeer', () => {
         timestampUsec: 1_700_000_000_123_456,
         signal: 11,
       });
+      const fields = buildJournalFields(ctx);
       const value = (name: string): string | undefined =>
-        ctx.fields.find((f) => f.name === name)?.value.toString();
+        fields.find((f) => f.name === name)?.value.toString();
       expect(value(FIELD.PID)).toBe(String(process.pid));
       expect(value(FIELD.BY_PIDFD)).toBe('1');
       expect(value(FIELD.PIDFDID)).toMatch(/^[0-9]+$/);
@@ -185,11 +187,12 @@ describe('contextFromPeer', () => {
       expect(value(FIELD.COMM)).toBe(ctx.meta.comm);
       expect(value(FIELD.PROC_STATUS)).toContain(`Pid:\t${String(process.pid)}`);
       expect(value(FIELD.CODE)).toBeUndefined(); // only with PIDFD_INFO_COREDUMP_CODE (7.1)
-      const order = ctx.fields
+      expect(ctx.source).toBe('peer');
+      const order = fields
         .map((f) => CONTEXT_FIELD_ORDER.indexOf(f.name as never))
         .filter((i) => i >= 0);
       expect(order).toEqual([...order].sort((x, y) => x - y));
-      expect(ctx.fields.at(-1)?.name).toBe(FIELD.MESSAGE_ID);
+      expect(fields.at(-1)?.name).toBe(FIELD.MESSAGE_ID);
       expect(ctx.meta).toMatchObject({
         pid: process.pid,
         signal: 11,
@@ -212,7 +215,7 @@ describe('contextFromPeer', () => {
         timestampUsec: 1,
         signal: undefined,
       });
-      expect(ctx.fields.some((f) => f.name === FIELD.SIGNAL)).toBe(false);
+      expect(buildJournalFields(ctx).some((f) => f.name === FIELD.SIGNAL)).toBe(false);
       expect(ctx.meta.signal).toBeUndefined();
     } finally {
       close(pidfd);

@@ -1,25 +1,22 @@
 // The crash context in socket mode (spec §2.4 "Worker", systemd 262's
 // coredump_context_parse_from_peer): no core_pattern arguments, everything comes
 // from the peer's pidfd (SO_PEERPIDFD + PIDFD_GET_INFO), prlimit, the process's
-// UTS namespace and /proc. This is the third source of a CrashContext, beside the
-// kernel's argv (handler) and the datagrams (worker); the /proc fields and their
-// order are the pipe path's own (handler's collectProcFields/buildHelperFields).
-import { closeSync, readFileSync, readdirSync } from 'node:fs';
+// UTS namespace and /proc. This is the third source of a CrashContext ('peer'),
+// beside the kernel's argv and the datagrams; the /proc fields and their order are
+// the pipe path's own (@coredump-ts/context's collectProcFields and
+// kernelContextValues).
+import { readFileSync, readdirSync } from 'node:fs';
 import { hostname as ourHostname } from 'node:os';
 
 import {
-  buildHelperFields,
   collectProcFields,
-  isValidHostname,
+  kernelContextValues,
   readComm,
-} from '@coredump-ts/handler';
-import {
-  CoredumpError,
-  FIELD,
-  signalName,
-  type CrashContext,
+  type CollectedContext,
   type CrashMetadata,
-} from '@coredump-ts/protocol';
+} from '@coredump-ts/context';
+import { closeQuietly } from '@coredump-ts/pipeline';
+import { CoredumpError, FIELD, signalName } from '@coredump-ts/protocol';
 import {
   PIDFD_COREDUMPED,
   PIDFD_COREDUMP_SKIP,
@@ -174,6 +171,14 @@ function coreLimit(procRoot: string, pid: number, warnings: string[]): bigint {
   return 0n;
 }
 
+/**
+ * systemd's hostname_is_valid(): dot-separated labels of letters and digits with
+ * inner hyphens, at most 64 bytes. (The handler keeps the same rule as a function
+ * for argv; a shared home in protocol would serve both.)
+ */
+const VALID_HOSTNAME =
+  /^(?=.{1,64}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+
 export interface PeerContextOptions {
   readonly procRoot: string;
   /** When the manager accepted the connection (µs): the kernel gives no time in this mode. */
@@ -183,7 +188,7 @@ export interface PeerContextOptions {
 }
 
 export interface PeerContext {
-  readonly ctx: CrashContext;
+  readonly ctx: CollectedContext;
   /** Non-fatal problems, one log line each (warning level). */
   readonly warnings: readonly string[];
 }
@@ -209,14 +214,14 @@ export function contextFromPeer(peer: Peer, opts: PeerContextOptions): PeerConte
       `Failed to get hostname of process ${String(peer.pid)}, ignoring: ${(error as Error).message}`,
     );
   }
-  if (hostname === undefined || !isValidHostname(hostname)) {
+  if (hostname === undefined || !VALID_HOSTNAME.test(hostname)) {
     if (hostname !== undefined)
       warnings.push(`Received coredump with an invalid hostname, ignoring: ${hostname}`);
     hostname = ourHostname(); // the default hostname, as systemd falls back to
   }
 
   const proc = collectProcFields(procRoot, peer.pid, tid);
-  const fields = buildHelperFields(
+  const values = kernelContextValues(
     {
       pid: peer.pid,
       uid: peer.uid,
@@ -226,7 +231,6 @@ export function contextFromPeer(peer: Peer, opts: PeerContextOptions): PeerConte
       rlimit,
       hostname,
       dumpable: peer.dumpable,
-      pidfd: undefined,
       tid,
     },
     comm,
@@ -246,7 +250,7 @@ export function contextFromPeer(peer: Peer, opts: PeerContextOptions): PeerConte
       `PIDFD validation failed: PID ${String(peer.pid)} was replaced or exited while being inspected.`,
     );
   }
-  const value = (name: string): Buffer | undefined => fields.find((f) => f.name === name)?.value;
+  const value = (name: string): Buffer | undefined => values.get(name);
   const str = (name: string): string | undefined => value(name)?.toString('utf8');
   const { signal } = opts;
   const sigName = signal === undefined ? undefined : signalName(signal);
@@ -274,14 +278,5 @@ export function contextFromPeer(peer: Peer, opts: PeerContextOptions): PeerConte
     ...(pidfdId !== undefined && { pidfdId }),
     ...(auxv !== undefined && { auxv }),
   };
-  return { ctx: { meta, fields }, warnings };
-}
-
-export function closeQuietly(fd: number | undefined): void {
-  if (fd === undefined) return;
-  try {
-    closeSync(fd);
-  } catch {
-    // already closed
-  }
+  return { ctx: { source: 'peer', meta, values }, warnings };
 }

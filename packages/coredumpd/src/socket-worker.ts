@@ -18,17 +18,17 @@ import {
   setNonBlocking,
   socketType,
 } from '@coredump-ts/unix';
-import { pathsFromEnv, submitCrash, type Log, type Paths } from '@coredump-ts/worker';
+import {
+  closeQuietly,
+  pathsFromEnv,
+  submitCrash,
+  type Log,
+  type Paths,
+} from '@coredump-ts/pipeline';
 
 import { readCoreHead } from './core-head.js';
 import { COREDUMP_KERNEL, runHandshake, type AckDecision } from './handshake.js';
-import {
-  closeQuietly,
-  contextFromPeer,
-  openPeer,
-  verifyPeer,
-  type OpenedPeer,
-} from './peer-context.js';
+import { contextFromPeer, openPeer, verifyPeer, type OpenedPeer } from './peer-context.js';
 
 /** The manager's end of the socketpair, as the worker inherits it. */
 export const WORKER_CHANNEL_FD = 3;
