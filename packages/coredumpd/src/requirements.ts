@@ -8,7 +8,7 @@
 // signal is in the core's own NT_SIGINFO / NT_PRSTATUS notes, which arrive
 // first (issue 17), so 6.17 and 6.18 qualify.
 import { statSync } from 'node:fs';
-import { PIDFD_INFO, close, pidfdInfoMasks, pidfdOpen } from '@coredump-ts/unix';
+import { PIDFD_INFO_COREDUMP, pidfdInfoSupported } from '@coredump-ts/unix';
 
 /** The inode numbers the kernel gives the initial namespaces (include/linux/proc_ns.h). */
 export const INITIAL_NAMESPACE_INODES = {
@@ -29,18 +29,10 @@ export interface RequirementProbes {
 export function kernelProbes(procRoot = '/proc'): RequirementProbes {
   return {
     pidfdCoredumpInfo() {
-      let pidfd: number | undefined;
       try {
-        pidfd = pidfdOpen(process.pid);
-        const { mask, supportedMask } = pidfdInfoMasks(pidfd, PIDFD_INFO.COREDUMP);
-        // PIDFD_INFO_SUPPORTED_MASK is newer than PIDFD_INFO_COREDUMP (6.16):
-        // without it, the reply's mask says whether the coredump info was filled.
-        const known = supportedMask !== 0 ? supportedMask : mask;
-        return (known & PIDFD_INFO.COREDUMP) !== 0;
+        return (pidfdInfoSupported() & PIDFD_INFO_COREDUMP) !== 0;
       } catch {
         return false; // no pidfd_open or no PIDFD_GET_INFO: a kernel far older than 6.17
-      } finally {
-        if (pidfd !== undefined) close(pidfd);
       }
     },
     namespaceInode(name) {

@@ -47,8 +47,15 @@ static const export_t EXPORTS[] = {
     {"watchStart", cu_watch_start},
     {"watchStop", cu_watch_stop},
     {"watchClose", cu_watch_close},
-    /* PIDFD_GET_INFO probe (pidfd-probe.c) */
-    {"pidfdInfoMasks", cu_pidfd_info_masks},
+    /* The kernel coredump socket (pidfd.c, stream.c). */
+    {"peerPidfd", cu_peer_pidfd},
+    {"pidfdGetInfo", cu_pidfd_get_info},
+    {"prlimit", cu_prlimit},
+    {"utsHostname", cu_uts_hostname},
+    {"pollFd", cu_poll_fd},
+    {"queuedBytes", cu_queued_bytes},
+    {"recvBytes", cu_recv_bytes},
+    {"pumpStream", cu_pump_stream},
 };
 
 static const struct {

@@ -42,7 +42,14 @@ napi_value cu_watch_start(napi_env env, napi_callback_info info);
 napi_value cu_watch_stop(napi_env env, napi_callback_info info);
 napi_value cu_watch_close(napi_env env, napi_callback_info info);
 
-/* pidfd-probe.c */
-napi_value cu_pidfd_info_masks(napi_env env, napi_callback_info info);
+/* The kernel coredump socket: pidfd.c, stream.c */
+napi_value cu_peer_pidfd(napi_env env, napi_callback_info info);
+napi_value cu_pidfd_get_info(napi_env env, napi_callback_info info);
+napi_value cu_prlimit(napi_env env, napi_callback_info info);
+napi_value cu_uts_hostname(napi_env env, napi_callback_info info);
+napi_value cu_poll_fd(napi_env env, napi_callback_info info);
+napi_value cu_queued_bytes(napi_env env, napi_callback_info info);
+napi_value cu_recv_bytes(napi_env env, napi_callback_info info);
+napi_value cu_pump_stream(napi_env env, napi_callback_info info);
 
 #endif

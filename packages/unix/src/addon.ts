@@ -53,8 +53,37 @@ export interface Addon {
   watchStart(handle: WatchHandle): void;
   watchStop(handle: WatchHandle): void;
   watchClose(handle: WatchHandle): void;
-  // pidfd-probe.c
-  pidfdInfoMasks(pidfd: number, requestMask: number): { mask: number; supportedMask: number };
+  // The kernel coredump socket (pidfd.c, stream.c).
+  peerPidfd(fd: number): number;
+  pidfdGetInfo(pidfd: number, mask: number): RawPidfdInfo;
+  prlimit(pid: number, resource: number): [bigint, bigint];
+  utsHostname(pid: number): string;
+  pollFd(fd: number, events: number, timeoutMs: number): number;
+  queuedBytes(fd: number): number;
+  recvBytes(fd: number, length: number, peek: boolean): Buffer;
+  pumpStream(src: number, head: Buffer, dst: number): Promise<{ bytes: number; error?: Error }>;
+}
+
+/** struct pidfd_info (PIDFD_INFO_SIZE_VER3) as pidfd.c returns it. */
+export interface RawPidfdInfo {
+  mask: number;
+  cgroupid: bigint;
+  pid: number;
+  tgid: number;
+  ppid: number;
+  ruid: number;
+  rgid: number;
+  euid: number;
+  egid: number;
+  suid: number;
+  sgid: number;
+  fsuid: number;
+  fsgid: number;
+  exitCode: number;
+  coredumpMask: number;
+  coredumpSignal: number;
+  coredumpCode: number;
+  supportedMask: number;
 }
 
 /** An opaque uv_poll handle from watchFd. */

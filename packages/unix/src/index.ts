@@ -44,5 +44,36 @@ export {
 } from './fd.js';
 export { SD_LISTEN_FDS_START, listenFds } from './activation.js';
 export { FdWatcher } from './watch.js';
-export { PIDFD_INFO, pidfdInfoMasks, type PidfdInfoMasks } from './pidfd-probe.js';
 export { SOMAXCONN_DELUXE, listenStream } from './listen.js';
+export {
+  PIDFD_COREDUMPED,
+  PIDFD_COREDUMP_ROOT,
+  PIDFD_COREDUMP_SKIP,
+  PIDFD_COREDUMP_USER,
+  PIDFD_INFO_CGROUPID,
+  PIDFD_INFO_COREDUMP,
+  PIDFD_INFO_COREDUMP_CODE,
+  PIDFD_INFO_COREDUMP_SIGNAL,
+  PIDFD_INFO_CREDS,
+  PIDFD_INFO_EXIT,
+  PIDFD_INFO_PID,
+  PIDFD_INFO_SUPPORTED_MASK,
+  RLIMIT_CORE,
+  getProcessLimit,
+  peerPidfd,
+  pidfdGetInfo,
+  pidfdInfoSupported,
+  utsHostname,
+} from './pidfd.js';
+export type { PidfdInfo } from './pidfd.js';
+export {
+  POLLERR,
+  POLLHUP,
+  POLLIN,
+  POLLOUT,
+  pollFd,
+  pumpStream,
+  queuedBytes,
+  recvBytes,
+} from './stream.js';
+export type { PumpResult } from './stream.js';

@@ -3,13 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   FdWatcher,
-  PIDFD_INFO,
   acceptSync,
   connect,
   listenStream,
   socket,
-  pidfdInfoMasks,
-  pidfdOpen,
   recvmsgSync,
   sendmsg,
   socketpair,
@@ -52,21 +49,6 @@ describe('FdWatcher', () => {
     expect(watcher.started).toBe(false);
     watcher.start(); // a closed watcher ignores start()
     expect(watcher.started).toBe(false);
-  });
-});
-
-describe('pidfdInfoMasks', () => {
-  it('answers for our own pidfd with at least the PID field filled', () => {
-    const pidfd = track(pidfdOpen(process.pid));
-    let masks;
-    try {
-      masks = pidfdInfoMasks(pidfd, PIDFD_INFO.PID);
-    } catch (error) {
-      // Kernels before 6.13 lack PIDFD_GET_INFO: the probe says so with ENOTTY/EINVAL.
-      expect(['ENOTTY', 'EINVAL']).toContain((error as { code?: string }).code);
-      return;
-    }
-    expect(masks.mask & PIDFD_INFO.PID).toBe(PIDFD_INFO.PID);
   });
 });
 

@@ -1,0 +1,232 @@
+// The socket-mode worker (spec §2.4 "Worker"): a process the manager starts
+// ahead of time. It loads everything, then waits on fd 3 (its end of a
+// SOCK_SEQPACKET socketpair) for ONE datagram, `{"acceptedUsec":<n>}` with the
+// accepted kernel connection in SCM_RIGHTS, and handles that one crash:
+// peer pidfd checks -> handshake -> the core's head (signal) -> /proc context ->
+// the shared pipeline -> exit. One crash per process: no crash's bytes ever
+// share a process with another's.
+import { writeFileSync } from 'node:fs';
+
+import { formatDiagnostic, loadConfig, type CoredumpConfig } from '@coredump-ts/config';
+import { CoredumpError, isCoredumpError, errorCodeInfo, signalName } from '@coredump-ts/protocol';
+import {
+  isSysError,
+  pipe,
+  pumpStream,
+  recvmsg,
+  setDumpable,
+  setNonBlocking,
+  socketType,
+} from '@coredump-ts/unix';
+import {
+  closeQuietly,
+  pathsFromEnv,
+  submitCrash,
+  type Log,
+  type Paths,
+} from '@coredump-ts/pipeline';
+
+import { readCoreHead } from './core-head.js';
+import { COREDUMP_KERNEL, runHandshake, type AckDecision } from './handshake.js';
+import { contextFromPeer, openPeer, verifyPeer, type OpenedPeer } from './peer-context.js';
+
+/** The manager's end of the socketpair, as the worker inherits it. */
+export const WORKER_CHANNEL_FD = 3;
+
+export interface KernelConnectionDeps {
+  readonly config: CoredumpConfig;
+  readonly paths: Paths;
+  readonly log: Log;
+  /** Flood control's say: 'reject' makes the kernel skip the dump. Default: dump. */
+  readonly decide?: (peer: OpenedPeer) => AckDecision;
+  readonly handshakeTimeoutMs?: number;
+}
+
+function report(log: Log, error: unknown, prefix = ''): number {
+  if (isCoredumpError(error)) {
+    const info = errorCodeInfo(error.code);
+    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    const line = `${prefix}${error.message}${cause}`;
+    if (info.level === 'warn') log.warn(line);
+    else log.error(line);
+    return info.exitStatus;
+  }
+  log.error(
+    `${prefix}Unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
+  return 1;
+}
+
+/**
+ * One crash on one accepted kernel connection: `conn` is owned from here on and
+ * always closed. Returns the exit status (0, or the failing step's code).
+ */
+export async function processKernelConnection(
+  conn: number,
+  acceptedUsec: number,
+  deps: KernelConnectionDeps,
+): Promise<number> {
+  const { log } = deps;
+  let opened: OpenedPeer;
+  try {
+    opened = openPeer(conn);
+  } catch (error) {
+    closeQuietly(conn);
+    return report(log, error);
+  }
+  let connOwned = true; // until the pump takes it
+  try {
+    // The handshake comes before the verdict on the peer, so that flood control can
+    // still tell the kernel to skip; a peer that is not a crash is refused right
+    // after it, before a byte of "core" is read.
+    let handshake;
+    try {
+      handshake = runHandshake(conn, {
+        decision: deps.decide?.(opened) ?? 'dump',
+        ...(deps.handshakeTimeoutMs !== undefined && { timeoutMs: deps.handshakeTimeoutMs }),
+      });
+    } catch (error) {
+      return report(log, error, 'Failed to process coredump request: ');
+    }
+    const peer = verifyPeer(opened);
+    if ((handshake.ackMask & COREDUMP_KERNEL) === 0n) {
+      log.info(`Told the kernel to skip the coredump of process ${String(peer.pid)}.`);
+      return 0;
+    }
+
+    setNonBlocking(conn, false);
+    const head = readCoreHead(conn);
+    const signal = peer.signal ?? head.result.signal;
+    if (signal === undefined) {
+      log.warn(
+        `Could not learn the signal of process ${String(peer.pid)}: ${head.result.reason ?? 'unknown'}.`,
+      );
+    }
+    const { ctx, warnings } = contextFromPeer(peer, {
+      procRoot: deps.paths.procRoot,
+      timestampUsec: acceptedUsec,
+      signal,
+    });
+    for (const w of warnings) log.warn(w);
+    const meta = ctx.meta;
+    log.info(
+      `Process ${String(meta.pid)} (${meta.comm}) of user ${String(meta.uid)} terminated abnormally with signal ${String(signal ?? 0)}/${signalText(signal)}, processing...`,
+    );
+
+    // The pipeline reads one fd to its end: give it a pipe fed with the head
+    // already read and then the rest of the connection.
+    const [coreFd, feedFd] = pipe();
+    connOwned = false;
+    const pumped = pumpStream(conn, head.head, feedFd);
+    let status: number;
+    try {
+      const result = await submitCrash(ctx, coreFd, {
+        config: deps.config,
+        paths: deps.paths,
+        log,
+      });
+      status = result.error === undefined ? 0 : result.error.exitStatus;
+    } finally {
+      closeQuietly(coreFd); // a pipeline that stopped early (limits) ends the pump with EPIPE
+    }
+    const pump = await pumped;
+    if (pump.error !== undefined && !isSysError(pump.error, 'EPIPE')) {
+      const error = new CoredumpError('ERR_CORE_READ', 'Failed to read the core from the kernel', {
+        cause: pump.error,
+      });
+      return status !== 0 ? status : report(log, error);
+    }
+    return status;
+  } catch (error) {
+    return report(log, error);
+  } finally {
+    if (connOwned) closeQuietly(conn);
+    closeQuietly(opened.pidfd);
+  }
+}
+
+/** signal_to_string(): "SEGV" for 11, "RTMIN+3" for 37; empty when unknown. */
+function signalText(signal: number | undefined): string {
+  return signal === undefined ? '' : (signalName(signal)?.slice('SIG'.length) ?? '');
+}
+
+/** What the manager sends: the accept time, JSON. */
+export function parseHandoff(data: Buffer): { acceptedUsec: number } {
+  let value: unknown;
+  try {
+    value = JSON.parse(data.toString('utf8'));
+  } catch (error) {
+    throw new CoredumpError('ERR_PROTOCOL', 'Received a malformed hand-off from the manager.', {
+      cause: error,
+    });
+  }
+  const usec = (value as { acceptedUsec?: unknown } | null)?.acceptedUsec;
+  if (typeof usec !== 'number' || !Number.isSafeInteger(usec) || usec < 0) {
+    throw new CoredumpError('ERR_PROTOCOL', 'Received a hand-off without a valid acceptedUsec.');
+  }
+  return { acceptedUsec: usec };
+}
+
+function loadWorkerConfig(paths: Paths, log: Log): CoredumpConfig {
+  const { config, diagnostics } = loadConfig({ root: paths.configRoot });
+  for (const d of diagnostics) {
+    const text = formatDiagnostic(d);
+    if (d.level === 'warning') log.warn(text);
+    else if (d.level === 'notice') (log.notice ?? log.info)(text);
+    else log.debug(text);
+  }
+  return config;
+}
+
+/**
+ * The pre-started worker's whole life. Exported for the manager's dispatcher:
+ * everything is loaded before the wait, so a crash pays no start-up.
+ */
+export async function runSocketWorker(env: NodeJS.ProcessEnv, log: Log): Promise<number> {
+  try {
+    setDumpable(false); // never dump our own core into ourselves
+  } catch {
+    // not fatal: the unit's sandbox still applies
+  }
+  try {
+    writeFileSync('/proc/self/oom_score_adj', '500'); // only the manager is protected
+  } catch {
+    // not root, or no /proc: keep the inherited score
+  }
+  const paths = pathsFromEnv(env);
+  const config = loadWorkerConfig(paths, log);
+
+  let handoff;
+  try {
+    handoff = await recvmsg(WORKER_CHANNEL_FD, { maxFds: 1 });
+  } catch (error) {
+    return report(
+      log,
+      new CoredumpError('ERR_SOCKET_RECEIVE', 'Failed to receive a connection from the manager', {
+        cause: error,
+      }),
+    );
+  } finally {
+    closeQuietly(WORKER_CHANNEL_FD);
+  }
+  const [conn] = handoff.fds;
+  if (handoff.eof) {
+    log.debug('The manager closed the channel without handing over a connection.');
+    return 0;
+  }
+  let owned = handoff.fds; // closed on any failure before processKernelConnection takes it
+  try {
+    if (conn === undefined || owned.length !== 1 || handoff.controlTruncated) {
+      throw new CoredumpError('ERR_LISTEN_FDS', 'Received unexpected number of file descriptors.');
+    }
+    if (socketType(conn) !== 'stream') {
+      throw new CoredumpError('ERR_PROTOCOL', 'The handed-over connection is not a stream socket.');
+    }
+    const { acceptedUsec } = parseHandoff(handoff.data);
+    owned = [];
+    return await processKernelConnection(conn, acceptedUsec, { config, paths, log });
+  } catch (error) {
+    for (const fd of owned) closeQuietly(fd);
+    return report(log, error);
+  }
+}

@@ -1,0 +1,47 @@
+// Byte-stream helpers for the kernel coredump socket: readiness with its hang-up
+// bits, queued bytes, one non-blocking (peeking) recv, and the pump that hands a
+// stream on through a pipe after its first bytes were already read.
+import { addon } from './addon.js';
+
+export const POLLIN = 0x001;
+export const POLLOUT = 0x004;
+export const POLLERR = 0x008;
+export const POLLHUP = 0x010;
+
+/**
+ * poll() one fd for `events` (POLLIN/POLLOUT); returns revents, 0 when timeoutMs
+ * passed. POLLERR and POLLHUP are reported whether asked for or not.
+ */
+export function pollFd(fd: number, events: number, timeoutMs = -1): number {
+  return addon.pollFd(fd, events, timeoutMs < 0 ? -1 : Math.min(Math.ceil(timeoutMs), 0x7fffffff));
+}
+
+/** FIONREAD: bytes queued for reading. */
+export function queuedBytes(fd: number): number {
+  return addon.queuedBytes(fd);
+}
+
+/**
+ * One recv(MSG_DONTWAIT[|MSG_PEEK]) of at most `length` bytes: what was queued
+ * (an empty Buffer at end of stream). Nothing queued: SysError EAGAIN.
+ */
+export function recvBytes(fd: number, length: number, opts: { peek?: boolean } = {}): Buffer {
+  return addon.recvBytes(fd, length, opts.peek ?? false);
+}
+
+export interface PumpResult {
+  /** Bytes written into the pipe, head included. */
+  readonly bytes: number;
+  /** Why the copy stopped early: EPIPE when the reader closed, else a read/splice failure. */
+  readonly error?: Error;
+}
+
+/**
+ * Write `head`, then splice everything `src` still has into `dst` (a pipe), on the
+ * libuv threadpool, so the caller can read the pipe synchronously meanwhile. Owns
+ * both fds from here on: closes them when `src` ends, the pipe's reader goes away,
+ * or a call fails (never close them yourself). `src` must be blocking.
+ */
+export function pumpStream(src: number, head: Buffer, dst: number): Promise<PumpResult> {
+  return addon.pumpStream(src, head, dst);
+}

@@ -1,0 +1,471 @@
+// The socket-mode worker through the real kernel (core_pattern "@@<socket>",
+// Linux 6.17+): the test listens on a temp socket, accepts the kernel's
+// connection and hands it to a pre-started worker over a socketpair, as the
+// manager does. Entries go to a private journald namespace and are compared
+// with the pipe path's entry for the same program. Refusals: a user process
+// speaking the protocol, and handshake faults from a client driving the worker.
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processKernelConnection } from '@coredump-ts/coredumpd';
+import { DEFAULT_CONFIG } from '@coredump-ts/config';
+import { accept, close, connect, recvmsg, sendmsg, socket, socketpair } from '@coredump-ts/unix';
+import { pathsFromEnv } from '@coredump-ts/pipeline';
+
+import {
+  compileCrasher,
+  startCrasher,
+  type CrasherName,
+  type CrasherOptions,
+} from './support/crashers.js';
+import {
+  BOOT_ID,
+  PRODUCT_SYSCTLS,
+  crashMatches,
+  expectEntry,
+  expectStoredFile,
+  text,
+  withPipelineKernel,
+  type Pipeline,
+} from './support/e2e.js';
+import { setUpE2eFixture } from './support/e2e-fixture.js';
+import { isElfCore } from './support/elf.js';
+import type { JsonJournalEntry } from './support/journald.js';
+import { startJournaldNamespace, type JournaldNamespace } from './support/journald-namespace.js';
+import { withKernelSettings } from './support/kernel.js';
+import {
+  handOff,
+  listenKernelSocket,
+  startSocketWorker,
+  type KernelSocket,
+  type WorkerRun,
+} from './support/socket-mode.js';
+import { waitFor } from './support/wait.js';
+
+const USER = 'cdts-e2e';
+const ERR_PROTOCOL_STATUS = 13;
+
+const e2e = setUpE2eFixture({
+  user: USER,
+  prefix: 'cdts-sock-pipe-',
+  journald: startJournaldNamespace,
+  env: (ns) => ({ COREDUMP_TS_JOURNAL_SOCKET: ns.socketPath }),
+});
+
+/** The socket-mode side: its own storage and config, the same journald namespace. */
+interface SocketSide {
+  readonly root: string;
+  readonly storage: string;
+  readonly configRoot: string;
+  readonly kernel: KernelSocket;
+  env(): Record<string, string>;
+  dropIn(lines: string): void;
+  clear(): void;
+}
+
+let side: SocketSide;
+
+beforeAll(() => {
+  const root = mkdtempSync(join(tmpdir(), 'cdts-sock-'));
+  chmodSync(root, 0o755); // the worker drops privileges before it journals
+  const storage = join(root, 'storage');
+  const configRoot = join(root, 'config');
+  const dropInDir = join(configRoot, 'etc/systemd/coredump.conf.d');
+  mkdirSync(storage, { mode: 0o755 });
+  mkdirSync(dropInDir, { recursive: true });
+  side = {
+    root,
+    storage,
+    configRoot,
+    kernel: listenKernelSocket(join(root, 'kernel')),
+    env: () => ({
+      COREDUMP_TS_STORAGE: storage,
+      COREDUMP_TS_CONFIG_ROOT: configRoot,
+      COREDUMP_TS_JOURNAL_SOCKET: e2e.journald.socketPath,
+    }),
+    dropIn(lines) {
+      writeFileSync(join(dropInDir, 'test.conf'), `[Coredump]\n${lines}\n`);
+    },
+    clear() {
+      rmSync(join(dropInDir, 'test.conf'), { force: true });
+      for (const f of readdirSync(storage)) rmSync(join(storage, f), { force: true });
+    },
+  };
+});
+
+afterAll(() => {
+  side.kernel.close();
+  rmSync(side.root, { recursive: true, force: true });
+});
+
+const ns = (): JournaldNamespace => e2e.journald;
+
+async function entryOf(pid: number, sinceUsec: number): Promise<JsonJournalEntry> {
+  return waitFor(
+    async () =>
+      (await ns().read(crashMatches(pid))).find(
+        (e) => Number(text(e, 'COREDUMP_TIMESTAMP')) >= sinceUsec,
+      ),
+    { what: `the entry of pid ${String(pid)} in ${ns().name}`, timeoutMs: 60_000, intervalMs: 200 },
+  );
+}
+
+interface SocketCrash {
+  readonly pid: number;
+  readonly stdout: string;
+  readonly signal: NodeJS.Signals | null;
+  readonly run: WorkerRun;
+  readonly entry: JsonJournalEntry;
+}
+
+/** Crash `name` with core_pattern "@@<our socket>", serving the connection with a socket worker. */
+async function crashThroughSocket(
+  name: CrasherName,
+  options: CrasherOptions = {},
+): Promise<SocketCrash> {
+  const binary = await compileCrasher(name);
+  const sinceUsec = (Math.floor(Date.now() / 1000) - 1) * 1_000_000;
+  const { run, exit } = await withKernelSettings(
+    { corePattern: `@@${side.kernel.path}`, ...PRODUCT_SYSCTLS },
+    async () => {
+      const served = side.kernel.serveOne(side.env());
+      const crashed = startCrasher(binary, [], options).exited;
+      // The crasher is reaped only once the worker closed the connection (COREDUMP_WAIT).
+      const [r, x] = await Promise.all([served, crashed]);
+      return { run: r, exit: x };
+    },
+  );
+  expect(run.status, run.stderr).toBe(0);
+  const entry = await entryOf(exit.pid, sinceUsec);
+  return { pid: exit.pid, stdout: exit.stdout, signal: exit.signal, run, entry };
+}
+
+/** The same program through the pipe path (handler + socket-activated worker). */
+async function crashThroughPipe(p: Pipeline, name: CrasherName): Promise<JsonJournalEntry> {
+  const binary = await compileCrasher(name);
+  const sinceUsec = (Math.floor(Date.now() / 1000) - 1) * 1_000_000;
+  const exit = await withPipelineKernel(p, async () => startCrasher(binary).exited);
+  return entryOf(exit.pid, sinceUsec);
+}
+
+/** Fields whose values depend on the process instance (pid, time, fds, addresses). */
+const PER_PROCESS = new Set([
+  'COREDUMP_PID',
+  'COREDUMP_TID',
+  'COREDUMP_PIDFDID',
+  'COREDUMP_TIMESTAMP',
+  'COREDUMP_FILENAME',
+  'COREDUMP_OPEN_FDS',
+  'COREDUMP_PROC_STATUS',
+  'COREDUMP_PROC_MAPS',
+  'COREDUMP_PROC_AUXV',
+  'COREDUMP_PROC_MOUNTINFO',
+  'MESSAGE',
+]);
+
+/** The entry a user compares: our fields (not journald's), values where stable. */
+function comparable(entry: JsonJournalEntry): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const name of Object.keys(entry).sort()) {
+    if (name.startsWith('_')) continue;
+    out[name] = PER_PROCESS.has(name) ? '(per process)' : text(entry, name);
+  }
+  return out;
+}
+
+describe('socket mode through the kernel, against the pipe path', () => {
+  it.for([
+    ['segv', 'SIGSEGV', 11],
+    ['abort', 'SIGABRT', 6],
+  ] as const)('%s: the same entry as the pipe path', async ([name, signalName, signal]) => {
+    side.clear();
+    const viaPipe = await crashThroughPipe(e2e.pipeline, name);
+    const viaSocket = await crashThroughSocket(name);
+    expect(viaSocket.signal).toBe(signalName);
+    const c = { pid: viaSocket.pid, comm: name, uid: 0 };
+    expectEntry(viaSocket.entry, { ...c, signalName, signal });
+    expect(comparable(viaSocket.entry)).toEqual(comparable(viaPipe));
+    expect(text(viaSocket.entry, 'COREDUMP_BY_PIDFD')).toBe('1');
+    expect(text(viaSocket.entry, 'COREDUMP_TID')).toBe(String(viaSocket.pid));
+    expect(text(viaSocket.entry, '_BOOT_ID')).toBe(BOOT_ID);
+    await expectStoredFile(viaSocket.entry, { storage: side.storage } as Pipeline, {
+      ...c,
+      acl: false,
+    });
+    expect(viaSocket.run.stderr).toContain(
+      `Process ${String(viaSocket.pid)} (${name}) of user 0 terminated abnormally with signal ${String(signal)}/${signalName.slice(3)}, processing...`,
+    );
+  });
+
+  it('a threaded crash: the crashing thread by PF_DUMPCORE', async () => {
+    side.clear();
+    const crash = await crashThroughSocket('threads');
+    const tid = /tid=([0-9]+)/.exec(crash.stdout)?.[1];
+    expect(tid).toBeDefined();
+    expect(tid).not.toBe(String(crash.pid));
+    expect(text(crash.entry, 'COREDUMP_TID')).toBe(tid);
+    expect(text(crash.entry, 'COREDUMP_THREAD_NAME')).toBe('crash-thread');
+    expect(text(crash.entry, 'COREDUMP_SIGNAL')).toBe('11');
+  });
+
+  it("a non-root crash: the user's ACL on the file, the entry readable by that user", async () => {
+    side.clear();
+    const crash = await crashThroughSocket('segv', { uid: e2e.uid });
+    const c = { pid: crash.pid, comm: 'segv', uid: e2e.uid };
+    expectEntry(crash.entry, { ...c, signalName: 'SIGSEGV', signal: 11 });
+    expect(text(crash.entry, 'COREDUMP_DUMPABLE')).toBe('1');
+    expect(text(crash.entry, 'COREDUMP_GID')).toBe(String(e2e.uid));
+    expect(text(crash.entry, '_UID')).toBe(String(e2e.uid));
+    await expectStoredFile(crash.entry, { storage: side.storage } as Pipeline, { ...c, acl: true });
+    const seen = await waitFor(
+      async () => {
+        const got = await ns().read(crashMatches(crash.pid), { user: USER });
+        return got.length > 0 ? got : undefined;
+      },
+      { what: `${USER} to read the entry of ${String(crash.pid)}`, timeoutMs: 20_000 },
+    );
+    expect(seen.map((e) => text(e, 'MESSAGE'))).toEqual([text(crash.entry, 'MESSAGE')]);
+  });
+
+  it('Storage=journal: the core in COREDUMP=, no file', async () => {
+    side.clear();
+    side.dropIn('Storage=journal');
+    const crash = await crashThroughSocket('segv');
+    // journalctl -o json leaves fields over 4 KiB out unless --all: read COREDUMP= raw.
+    const core = execFileSync(
+      'journalctl',
+      [
+        `--namespace=${ns().name}`,
+        '--all',
+        '-o',
+        'cat',
+        '--output-fields=COREDUMP',
+        `COREDUMP_PID=${String(crash.pid)}`,
+      ],
+      { maxBuffer: 64 << 20 },
+    );
+    expect(isElfCore(core)).toBe(true);
+    expect(core.length).toBeGreaterThan(64 * 1024);
+    expect(text(crash.entry, 'COREDUMP_FILENAME')).toBeUndefined();
+    expect(readdirSync(side.storage)).toEqual([]);
+  });
+
+  it('Storage=none: the entry, no core anywhere', async () => {
+    side.clear();
+    side.dropIn('Storage=none');
+    const crash = await crashThroughSocket('segv');
+    expect(crash.entry['COREDUMP']).toBeUndefined();
+    expect(text(crash.entry, 'COREDUMP_FILENAME')).toBeUndefined();
+    expect(text(crash.entry, 'COREDUMP_SIGNAL')).toBe('11');
+    expect(readdirSync(side.storage)).toEqual([]);
+  });
+
+  it('ProcessSizeMax=: the stored core is cut at the limit and marked truncated', async () => {
+    side.clear();
+    // The capture limit is the larger of ProcessSizeMax= and the storage limit (spec §5.4).
+    side.dropIn('ProcessSizeMax=64K\nExternalSizeMax=64K\nCompress=no');
+    const crash = await crashThroughSocket('segv');
+    expect(crash.run.status).toBe(0);
+    expect(text(crash.entry, 'COREDUMP_TRUNCATED')).toBe('1');
+    const path = text(crash.entry, 'COREDUMP_FILENAME') ?? '';
+    const size = Number(execFileSync('stat', ['-c', '%s', path], { encoding: 'utf8' }).trim());
+    expect(size).toBe(64 * 1024);
+  });
+});
+
+/** struct coredump_req as a 6.17+ kernel sends it. */
+function request(size = 16, sizeAck = 16, mask = 0xfn, length = size): Buffer {
+  const b = Buffer.alloc(Math.max(length, 16));
+  b.writeUInt32LE(size, 0);
+  b.writeUInt32LE(sizeAck, 4);
+  b.writeBigUInt64LE(mask, 8);
+  return b.subarray(0, length);
+}
+const mark = (n: number): Buffer => Buffer.from([n, 0, 0, 0]);
+
+/** Play the kernel's side on `fd`: the request, then (optionally) read the ack and send a mark. */
+async function speak(fd: number, req: Buffer, answer?: Buffer, then?: Buffer): Promise<Buffer> {
+  sendmsg(fd, req);
+  if (answer === undefined) return Buffer.alloc(0);
+  const ack = await recvmsg(fd, { timeoutMs: 30_000 });
+  sendmsg(fd, answer);
+  if (then !== undefined) sendmsg(fd, then);
+  return ack.data;
+}
+
+describe('the kernel skipping a dump, a worker killed mid-stream', () => {
+  it('REJECT (flood control): the kernel skips the dump, nothing is stored', async () => {
+    side.clear();
+    const binary = await compileCrasher('segv');
+    const lines: string[] = [];
+    const keep = (m: string): void => {
+      lines.push(m);
+    };
+    const log = { debug: keep, info: keep, warn: keep, error: keep };
+    const { status, exit } = await withKernelSettings(
+      { corePattern: `@@${side.kernel.path}`, ...PRODUCT_SYSCTLS },
+      async () => {
+        const crashed = startCrasher(binary).exited;
+        const conn = await accept(side.kernel.fd, { timeoutMs: 60_000 });
+        const st = await processKernelConnection(conn, Date.now() * 1000, {
+          config: DEFAULT_CONFIG,
+          paths: pathsFromEnv(side.env()),
+          log,
+          decide: () => 'reject',
+        });
+        return { status: st, exit: await crashed };
+      },
+    );
+    expect(status).toBe(0);
+    expect(exit.signal).toBe('SIGSEGV');
+    expect(lines).toContain(`Told the kernel to skip the coredump of process ${String(exit.pid)}.`);
+    expect(readdirSync(side.storage)).toEqual([]);
+  });
+
+  it('a worker SIGKILLed while the core streams leaves no file, and the crash is reaped', async () => {
+    side.clear();
+    const binary = await compileCrasher('alloc');
+    const exit = await withKernelSettings(
+      { corePattern: `@@${side.kernel.path}`, ...PRODUCT_SYSCTLS },
+      async () => {
+        const worker = startSocketWorker(side.env());
+        const crashed = startCrasher(binary, ['512', 'random']).exited;
+        handOff(worker, await accept(side.kernel.fd, { timeoutMs: 60_000 }), Date.now() * 1000);
+        // Mid-stream: the worker has its unnamed (O_TMPFILE) core file open in the storage dir.
+        await waitFor(
+          () => {
+            try {
+              return readdirSync(`/proc/${String(worker.pid)}/fd`).some((fd) => {
+                try {
+                  return readlinkSync(`/proc/${String(worker.pid)}/fd/${fd}`).startsWith(
+                    `${side.storage}/`,
+                  );
+                } catch {
+                  return false;
+                }
+              });
+            } catch {
+              return false;
+            }
+          },
+          { what: 'the worker to open its temporary core file', timeoutMs: 60_000, intervalMs: 20 },
+        );
+        process.kill(worker.pid, 'SIGKILL');
+        const run = await worker.exited;
+        expect(run.signal).toBe('SIGKILL');
+        return crashed;
+      },
+    );
+    expect(exit.signal).toBe('SIGSEGV');
+    expect(readdirSync(side.storage)).toEqual([]);
+    expect(await ns().read(crashMatches(exit.pid))).toEqual([]);
+  });
+});
+
+describe('refusals: nothing stored, systemd errors, coded exit', () => {
+  it('a user process that connects to the socket and speaks the protocol', async () => {
+    side.clear();
+    const served = side.kernel.serveOne(side.env());
+    const fd = socket('stream');
+    try {
+      connect(fd, side.kernel.path);
+      const ack = await speak(
+        fd,
+        request(),
+        mark(0),
+        Buffer.from('\x7fELF pretending to be a core'),
+      );
+      expect(ack.readBigUInt64LE(8)).toBe(9n); // it was answered like the kernel...
+      const run = await served;
+      // ...and refused once its pidfd showed no crash.
+      expect(run.status).toBe(ERR_PROTOCOL_STATUS);
+      expect(run.stderr).toContain(`The process [${String(process.pid)}] did not crash.`);
+    } finally {
+      close(fd);
+    }
+    expect(readdirSync(side.storage)).toEqual([]);
+    expect(await ns().read(crashMatches(process.pid))).toEqual([]);
+  });
+
+  it('a bad hand-off from the manager; an idle worker retired by closing its channel', async () => {
+    const retired = startSocketWorker(side.env());
+    close(retired.channel);
+    expect((await retired.exited).status).toBe(0);
+
+    const noFd = startSocketWorker(side.env());
+    sendmsg(noFd.channel, Buffer.from('{"acceptedUsec":1}'));
+    close(noFd.channel);
+    const noFdRun = await noFd.exited;
+    expect(noFdRun.status).toBe(17); // ERR_LISTEN_FDS
+    expect(noFdRun.stderr).toContain('Received unexpected number of file descriptors.');
+
+    const badJson = startSocketWorker(side.env());
+    const [a, b] = socketpair('stream');
+    try {
+      handOff(badJson, b, Number.NaN);
+      const run = await badJson.exited;
+      expect(run.status).toBe(ERR_PROTOCOL_STATUS);
+      expect(run.stderr).toContain('Received a hand-off without a valid acceptedUsec.');
+    } finally {
+      close(a);
+    }
+  });
+
+  it.for([
+    [
+      'a short request',
+      request(16, 16, 0xfn, 8),
+      undefined,
+      'Acquired coredump request size is too small (8 < 16)',
+    ],
+    [
+      'a huge request',
+      request(8192, 16, 0xfn, 8192),
+      undefined,
+      'Acquired coredump request size is too large (8192 > 4096)',
+    ],
+    [
+      'missing mask bits',
+      request(16, 16, 0x9n),
+      undefined,
+      'Received coredump request with insufficient flags (9)',
+    ],
+    [
+      'a conflicting-flags mark',
+      request(),
+      mark(4),
+      'Sent coredump ack message is refused as it contains conflicting flags.',
+    ],
+    [
+      'an unknown mark',
+      request(),
+      mark(77),
+      'Sent coredump ack message is refused with unknown reason (77).',
+    ],
+  ] as const)('%s from a client driving the worker', async ([, req, answer, message]) => {
+    side.clear();
+    const worker = startSocketWorker(side.env());
+    const [ours, theirs] = socketpair('stream');
+    try {
+      handOff(worker, theirs, Date.now() * 1000);
+      await speak(ours, req, answer);
+      const run = await worker.exited;
+      expect(run.status).toBe(ERR_PROTOCOL_STATUS);
+      expect(run.stderr).toContain(`Failed to process coredump request: ${message}`);
+    } finally {
+      close(ours);
+    }
+    expect(readdirSync(side.storage)).toEqual([]);
+  });
+});
