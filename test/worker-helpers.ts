@@ -196,8 +196,15 @@ export interface Sandbox {
   writeConfig(text: string): void;
 }
 
-/** A temp storage dir and config root for one test. */
-export function makeSandbox(prefix = 'worker-'): Sandbox {
+/**
+ * A temp storage dir and config root for one test. `journal`: where the
+ * worker's entries go (support/test-journal.ts); the crashes these tests make
+ * up never belong in the machine's journal.
+ */
+export function makeSandbox(
+  prefix = 'worker-',
+  journal?: { env(): Record<string, string> },
+): Sandbox {
   const root = mkdtempSync(join(tmpdir(), prefix));
   chmodSync(root, 0o755); // the worker drops to the crashing user before journaling
   const storage = join(root, 'storage');
@@ -212,6 +219,7 @@ export function makeSandbox(prefix = 'worker-'): Sandbox {
       COREDUMP_TS_STORAGE: storage,
       COREDUMP_TS_CONFIG_ROOT: configRoot,
       COREDUMP_TS_LOG_LEVEL: 'debug',
+      ...journal?.env(),
       ...extra,
     }),
     writeConfig: (text) => {
