@@ -5,16 +5,22 @@ export type Command =
   | { verb: 'install' | 'uninstall'; root: string }
   | { verb: 'collect' }
   | { verb: 'demo' }
-  | { verb: 'help' };
+  | { verb: 'help' }
+  | { verb: 'version' };
 
 export const USAGE = `Usage: coredump-ts <command> [options]
 
 Commands:
-  install [--root DIR]    install units, sysctl, tmpfiles, sysusers and coredump.conf
-  uninstall [--root DIR]  remove them and restore the previous core_pattern
+  install [--root DIR]    copy the build to /usr/lib/coredump-ts, link coredumpctl-ts and
+                          coredump-ts into /usr/bin; install units, sysctl, tmpfiles,
+                          sysusers and coredump.conf
+  uninstall [--root DIR]  remove exactly that and restore the previous core_pattern
   collect                 run the collector in the foreground (no systemd as PID 1)
   demo                    start the collector, crash a sample program, show the result
   help                    this text
+
+Options:
+  --version               print the version and exit
 `;
 
 /** argv without the node binary and script. */
@@ -32,6 +38,9 @@ export function parseCommand(argv: readonly string[]): Command {
     case 'demo':
       parse(rest, {});
       return { verb };
+    case '--version':
+    case 'version':
+      return { verb: 'version' };
     case undefined:
     case 'help':
     case '--help':
