@@ -161,13 +161,27 @@ export interface WorkerRun {
   kill(signal: NodeJS.Signals): void;
 }
 
-/** Start the built worker with one end of a seqpacket socketpair on fd 3 (LISTEN_FDS=1). */
-export function startWorker(env: Readonly<Record<string, string>>): WorkerRun {
+/**
+ * Start the built worker with one end of a seqpacket socketpair on fd 3
+ * (LISTEN_FDS=1). `wrapper`: a command that execs the rest of its argv in
+ * the same process (setpriv), and `umask`, as a unit's directives would set.
+ */
+export function startWorker(
+  env: Readonly<Record<string, string>>,
+  { wrapper = [], umask = '0022' }: { wrapper?: readonly string[]; umask?: string } = {},
+): WorkerRun {
   const main = requireBuiltWorker();
   const [client, server] = socketpair('seqpacket');
   const child = spawn(
     '/bin/sh',
-    ['-c', 'LISTEN_PID=$$ LISTEN_FDS=1 exec /usr/bin/node "$0"', main],
+    [
+      '-c',
+      `umask ${umask}; LISTEN_PID=$$ LISTEN_FDS=1 exec "$@"`,
+      'sh',
+      ...wrapper,
+      '/usr/bin/node',
+      main,
+    ],
     {
       stdio: ['ignore', 'ignore', 'pipe', server],
       env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...env },
@@ -233,8 +247,9 @@ export async function runCrash(
   env: Readonly<Record<string, string>>,
   datagrams: readonly Buffer[],
   core: Buffer,
+  options: Parameters<typeof startWorker>[1] = {},
 ): Promise<{ pid: number; code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
-  const w = startWorker(env);
+  const w = startWorker(env, options);
   await sendCrash(w.client, datagrams, core);
   return { pid: w.pid, ...(await w.done) };
 }
