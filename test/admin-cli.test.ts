@@ -64,7 +64,9 @@ describe('coredump-ts install/uninstall --root', () => {
   it.for(['install', 'uninstall'])(
     '%s on the live system refuses a non-root user with exit 77',
     (verb) => {
-      // From a 0700 checkout, nobody cannot reach CLI: then a copy it can read.
+      // From a 0700 checkout, nobody cannot reach CLI: then a copy it can read
+      // (mkdtemp made root 0700).
+      chmodSync(root, 0o755);
       const cli = readableCopyFor('nobody', CLI, join(root, 'app'), 'coredump-ts.js');
       const r = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, cli, verb], {
         encoding: 'utf8',

@@ -32,5 +32,10 @@ export function readableCopyFor(
   mkdirSync(into, { recursive: true, mode: 0o755 });
   chmodSync(into, 0o755);
   stageBuild(defaultAppDir(), into, process.execPath);
-  return join(into, command);
+  const entry = join(into, command);
+  if (!userCanRead(user, entry))
+    throw new Error(
+      `${user} cannot read the staged ${entry} either: give it a directory it can reach`,
+    );
+  return entry;
 }
