@@ -16,7 +16,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readKernelSettings } from './support/kernel.js';
+import { readKernelSettings, withKernelSettings } from './support/kernel.js';
 import { readableCopyFor } from './support/readable-copy.js';
 import { useTestJournal } from './support/test-journal.js';
 import { waitFor } from './support/wait.js';
@@ -37,28 +37,33 @@ afterEach(() => {
 });
 
 describe('coredump-ts install/uninstall --root', () => {
-  it('installs, says a second run changes nothing, uninstalls, never touching the live sysctls', () => {
-    const before = readKernelSettings();
-    const first = cli('install', '--root', root);
-    expect(first.status).toBe(0);
-    expect(first.out).toContain('install: created /etc/systemd/system/systemd-coredump@.service');
-    expect(first.out).toContain(`staged into ${root}: nothing was started`);
-    expect(readFileSync(join(root, 'etc/systemd/coredump.conf'), 'utf8')).toContain(
-      '#ProcessSizeMax=32G',
-    );
+  it('installs, says a second run changes nothing, uninstalls, never touching the live sysctls', async () => {
+    // Under the tests' kernel-settings lock (changing nothing itself), so that
+    // another run on this machine cannot change them meanwhile.
+    await withKernelSettings({}, () => {
+      const before = readKernelSettings();
+      const first = cli('install', '--root', root);
+      expect(first.status).toBe(0);
+      expect(first.out).toContain('install: created /etc/systemd/system/systemd-coredump@.service');
+      expect(first.out).toContain(`staged into ${root}: nothing was started`);
+      expect(readFileSync(join(root, 'etc/systemd/coredump.conf'), 'utf8')).toContain(
+        '#ProcessSizeMax=32G',
+      );
 
-    const second = cli('install', '--root', root);
-    expect(second.status).toBe(0);
-    expect(second.out).toContain('install: nothing to do, already installed');
-    expect(second.out).not.toMatch(/install: (created|updated) /);
+      const second = cli('install', '--root', root);
+      expect(second.status).toBe(0);
+      expect(second.out).toContain('install: nothing to do, already installed');
+      expect(second.out).not.toMatch(/install: (created|updated) /);
 
-    const removed = cli('uninstall', '--root', root);
-    expect(removed.status).toBe(0);
-    expect(existsSync(join(root, 'etc/systemd/system/systemd-coredump.socket'))).toBe(false);
-    expect(cli('uninstall', '--root', root).out).toContain(
-      'uninstall: nothing to do, already uninstalled',
-    );
-    expect(readKernelSettings()).toEqual(before);
+      const removed = cli('uninstall', '--root', root);
+      expect(removed.status).toBe(0);
+      expect(existsSync(join(root, 'etc/systemd/system/systemd-coredump.socket'))).toBe(false);
+      expect(cli('uninstall', '--root', root).out).toContain(
+        'uninstall: nothing to do, already uninstalled',
+      );
+      expect(readKernelSettings()).toEqual(before);
+      return Promise.resolve();
+    });
   });
 
   it.for(['install', 'uninstall'])(
