@@ -52,11 +52,18 @@ describe('a clone in a 0700 directory', () => {
     const r = spawnSync(
       'npx',
       ['vitest', 'run', '--project', 'integration', '--reporter=dot', ...SUITES],
-      { cwd: clone, encoding: 'utf8', timeout: 600_000, env: { ...process.env, CI: '1' } },
+      {
+        cwd: clone,
+        encoding: 'utf8',
+        timeout: 600_000,
+        env: { ...process.env, CI: '1', NO_COLOR: '1' },
+      },
     );
-    const tail = (r.stdout + r.stderr).slice(-4000);
+    // eslint-disable-next-line no-control-regex -- vitest's colours
+    const tail = (r.stdout + r.stderr).replace(/\x1b\[[0-9;]*m/g, '').slice(-4000);
     expect(r.status, tail).toBe(0);
     expect(tail).toMatch(/Test Files +2 passed \(2\)/);
+    expect(tail).toMatch(/Tests +\d+ passed \(\d+\)/);
     expect(tail).not.toMatch(/failed/);
   }, 900_000);
 });
