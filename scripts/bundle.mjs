@@ -31,6 +31,9 @@ const BINARIES = [
   ['worker', 'run.js'],
   ['coredumpd', 'run.js'],
   ['coredumpctl', 'cli.js'],
+  // coredump-ts (install, collect, ...): bundled so that `coredump-ts install`
+  // can copy a self-contained tree; the checkout itself runs dist/main.js.
+  ['admin', 'main.js'],
 ];
 
 function relativeImport(fromDir, path) {

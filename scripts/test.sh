@@ -3,13 +3,20 @@
 # root on Debian 12). Prepares the machine, builds, typechecks, lints, runs the
 # unit then the integration tests, and ends with the line CI reads:
 #   tests: N passed, N failed, N skipped
-# A failed build, typecheck or lint counts as one failed test each.
+# A failed build, typecheck or lint counts as one failed test each, and so
+# does the live-journal check at the end (scripts/lib/live-journal.sh): no new
+# malformed coredump entries in the machine's journal, and systemd's own
+# coredumpctl still lists.
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export npm_config_nodedir=/usr
 
 bash scripts/test-prepare.sh || echo "test.sh: test-prepare failed; carrying on" >&2
+
+# shellcheck source=scripts/lib/live-journal.sh
+source scripts/lib/live-journal.sh
+malformed_before=$(live_journal_malformed)
 
 # Safety net: whatever a test leaves behind, core_pattern, core_pipe_limit and
 # suid_dumpable go back to what they were when the run started. They are read
@@ -59,6 +66,7 @@ step unit timeout --kill-after=30s 10m npx vitest run --project unit --passWithN
   --reporter=default --reporter=json --outputFile.json="$out/unit.json"
 step integration timeout --kill-after=30s 50m npx vitest run --project integration --passWithNoTests \
   --reporter=default --reporter=json --outputFile.json="$out/integration.json"
+step live-journal live_journal_check "$malformed_before"
 
 # Sum the vitest JSON reports. A project whose run failed without a failed test
 # (a file that does not load, an unhandled error, no report) counts as failed.
@@ -66,7 +74,10 @@ summary=$(node - "$out" "${failed_steps[@]}" <<'JS'
 const { readFileSync } = require('node:fs');
 const [dir, ...failedSteps] = process.argv.slice(2);
 let passed = 0, failed = 0, skipped = 0;
-for (const step of ['build', 'typecheck', 'lint']) if (failedSteps.includes(step)) failed += 1;
+for (const step of ['build', 'typecheck', 'lint', 'live-journal']) {
+  if (failedSteps.includes(step)) failed += 1;
+  else if (step === 'live-journal') passed += 1;
+}
 for (const project of ['unit', 'integration']) {
   let report;
   try {

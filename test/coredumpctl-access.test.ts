@@ -3,6 +3,8 @@
 // the journal they may read, cores they cannot open are `inaccessible` and
 // dumping one fails with a message and exit 1, never a stack trace. And
 // `debug` forwards SIGTERM to the debugger and exits with its status.
+// The entries are made up: they go to a journald namespace of this file's own
+// (support/test-journal.ts) and are read from copies of its files.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
@@ -14,29 +16,30 @@ import {
   readFileSync,
   readdirSync,
   rmSync,
-  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from './support/wait.js';
 import {
   MESSAGE_ID_COREDUMP,
   OURS,
   SYSTEMD,
-  injectEntry,
-  journalCount,
   requireBuilt,
   type Result,
 } from '../packages/coredumpctl/test/support.js';
+import { useTestJournal } from './support/test-journal.js';
+import { readableCopyFor } from './support/readable-copy.js';
 
 const USER = 'cdts-user';
 const MARK = `cdts${randomBytes(6).toString('hex')}`;
-const JOURNAL_DIRS = ['/run/log/journal', '/var/log/journal'];
 const STACK_FRAME = /^ {4}at /m;
 let dir: string;
 let copy: string;
+const journal = useTestJournal();
+/** coredumpctl-ts as the user runs it: the checkout's, or a copy they can read. */
+let oursForUser: string;
 
 function ensureUser(): void {
   if (spawnSync('id', ['-u', USER]).status === 0) return;
@@ -49,7 +52,7 @@ function ensureUser(): void {
 
 /** Run ours or systemd's coredumpctl as the unprivileged user. */
 function runAsUser(bin: string, args: readonly string[]): Result {
-  const argv = bin === OURS ? [process.execPath, OURS, ...args] : [bin, ...args];
+  const argv = bin === OURS ? [process.execPath, oursForUser, ...args] : [bin, ...args];
   const r = spawnSync('runuser', ['-u', USER, '--', ...argv], {
     encoding: 'utf8',
     cwd: '/',
@@ -84,27 +87,18 @@ const entry = (
 });
 
 /**
- * Copy the journal files written since `sinceMs` into a directory the user
- * may read. journald keeps writing the live file, so a copy may predate our
- * last entry: the caller retries until the copy holds all of them.
+ * Copy the test journal's files into a directory the user may read.
+ * journald keeps writing the live file, so a copy may predate our last
+ * entry: the caller retries until the copy holds all of them.
  */
-function copyJournal(sinceMs: number, into: string): string {
+function copyJournal(into: string): string {
   rmSync(into, { recursive: true, force: true });
   mkdirSync(into, { mode: 0o755 });
   chmodSync(into, 0o755);
-  for (const top of JOURNAL_DIRS) {
-    if (!existsSync(top)) continue;
-    for (const machine of readdirSync(top)) {
-      const sub = join(top, machine);
-      if (!statSync(sub).isDirectory()) continue;
-      for (const name of readdirSync(sub)) {
-        const from = join(sub, name);
-        if (!name.endsWith('.journal') || statSync(from).mtimeMs < sinceMs) continue;
-        const to = join(into, `${top.split('/')[1] ?? 'x'}-${name}`);
-        copyFileSync(from, to);
-        chmodSync(to, 0o644);
-      }
-    }
+  for (const from of journal.files()) {
+    const to = join(into, basename(from));
+    copyFileSync(from, to);
+    chmodSync(to, 0o644);
   }
   return into;
 }
@@ -125,9 +119,9 @@ const ENTRIES = 5;
 beforeAll(async () => {
   requireBuilt();
   ensureUser();
-  const started = Date.now() - 1000;
   dir = mkdtempSync(join(tmpdir(), 'cdts-access-'));
   chmodSync(dir, 0o755);
+  oursForUser = readableCopyFor(USER, OURS, join(dir, 'app'), 'coredumpctl.js');
   // Root-only: a 0600 file inside a 0700 directory (stat itself fails) ...
   const locked = join(dir, 'locked');
   mkdirSync(locked, { mode: 0o700 });
@@ -140,17 +134,17 @@ beforeAll(async () => {
   const z = spawnSync('zstd', ['-q', '--rm', join(dir, 'core.open')], { encoding: 'utf8' });
   if (z.status !== 0) throw new Error(`zstd failed: ${z.stderr}`);
   chmodSync(join(dir, 'core.open.zst'), 0o644);
-  await injectEntry(entry(201, 'hidden', { COREDUMP_FILENAME: join(locked, 'core.hidden') }));
-  await injectEntry(entry(202, 'rootgroup', { COREDUMP_FILENAME: join(dir, 'core.rootgroup') }));
-  await injectEntry(entry(203, 'open', { COREDUMP_FILENAME: join(dir, 'core.open.zst') }));
-  await injectEntry(entry(204, 'gone', { COREDUMP_FILENAME: join(dir, 'core.gone') }));
-  await injectEntry(entry(205, 'injournal', { COREDUMP: 'journal-core-bytes' }));
-  await waitFor(() => journalCount(`CDTS_ACCESS=${MARK}`) >= ENTRIES, {
+  journal.inject(entry(201, 'hidden', { COREDUMP_FILENAME: join(locked, 'core.hidden') }));
+  journal.inject(entry(202, 'rootgroup', { COREDUMP_FILENAME: join(dir, 'core.rootgroup') }));
+  journal.inject(entry(203, 'open', { COREDUMP_FILENAME: join(dir, 'core.open.zst') }));
+  journal.inject(entry(204, 'gone', { COREDUMP_FILENAME: join(dir, 'core.gone') }));
+  journal.inject(entry(205, 'injournal', { COREDUMP: 'journal-core-bytes' }));
+  await waitFor(() => journal.count(`CDTS_ACCESS=${MARK}`) >= ENTRIES, {
     what: `${ENTRIES} injected entries`,
   });
   copy = await waitFor(
     () => {
-      const d = copyJournal(started, join(dir, 'journal'));
+      const d = copyJournal(join(dir, 'journal'));
       return countIn(d) >= ENTRIES && d;
     },
     { what: 'a journal copy holding our entries', timeoutMs: 30_000, intervalMs: 500 },
@@ -165,9 +159,9 @@ describe('as a user who is not root, on the live journal', () => {
   it.for([['list'], ['info'], ['-1', 'list'], ['dump', '-o', '/dev/null'], ['-q', 'list']])(
     '%j: nothing visible, exit 1, the same hint and error as systemd',
     (args) => {
+      // The machine's journal holds entries (journald's own at least); the
+      // user just may not read them.
       const { ours, systemd } = bothAsUser([...args, `CDTS_ACCESS=${MARK}`]);
-      // The entries exist; the user just may not read them.
-      expect(journalCount(`CDTS_ACCESS=${MARK}`)).toBeGreaterThanOrEqual(ENTRIES);
       expect(systemd.status).toBe(1);
       expect(ours.status).toBe(systemd.status);
       expect(ours.stdout).toBe('');
@@ -297,12 +291,14 @@ describe('debug and SIGTERM', () => {
     const z = spawnSync('zstd', ['-q', '--rm', raw, '-o', `${raw}.zst`], { encoding: 'utf8' });
     expect(z.status, z.stderr).toBe(0);
     const pid = 206;
-    await injectEntry({
+    journal.inject({
       ...entry(pid, 'sleep', { COREDUMP_EXE: '/usr/bin/sleep', COREDUMP_FILENAME: `${raw}.zst` }),
       COREDUMP_UID: '0',
       COREDUMP_GID: '0',
     });
-    await waitFor(() => journalCount(`CDTS_ACCESS=${MARK}`) > ENTRIES, { what: 'the debug entry' });
+    await waitFor(() => journal.count(`CDTS_ACCESS=${MARK}`) > ENTRIES, {
+      what: 'the debug entry',
+    });
 
     const tmp = mkdtempSync(join(dir, 'tmp-'));
     const seen = join(dir, 'debugger-saw');
@@ -322,7 +318,15 @@ describe('debug and SIGTERM', () => {
     );
     const child = spawn(
       process.execPath,
-      [OURS, 'debug', '-q', `--debugger=${script}`, `CDTS_ACCESS=${MARK}`, `COREDUMP_PID=${pid}`],
+      [
+        OURS,
+        `--directory=${journal.directory}`,
+        'debug',
+        '-q',
+        `--debugger=${script}`,
+        `CDTS_ACCESS=${MARK}`,
+        `COREDUMP_PID=${pid}`,
+      ],
       { env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';

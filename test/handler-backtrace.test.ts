@@ -1,14 +1,16 @@
 // `--backtrace` mode end to end: the built handler reads a journal export entry
 // on stdin and journald records it under the backtrace MESSAGE_ID (spec §2.3).
+// The reports are made up, so they go to a journald namespace of this file's own.
 import { spawn } from 'node:child_process';
 import { MESSAGE_ID_BACKTRACE } from '@coredump-ts/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureJournald, waitForJournalEntries, type JournaldHandle } from './support/journald.js';
+import { describe, expect, it } from 'vitest';
+import { useTestJournal, type TestJournal } from './support/test-journal.js';
 import { HANDLER_MAIN } from './support/receiver.js';
 
-function backtrace(args: string[], stdin: string): Promise<number | null> {
+function backtrace(journal: TestJournal, args: string[], stdin: string): Promise<number | null> {
   const child = spawn('/usr/bin/node', [HANDLER_MAIN, '--backtrace', ...args], {
     stdio: ['pipe', 'ignore', 'ignore'],
+    env: { ...process.env, ...journal.env() },
   });
   child.stdin.end(stdin);
   const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
@@ -21,13 +23,7 @@ function backtrace(args: string[], stdin: string): Promise<number | null> {
 }
 
 describe('handler --backtrace', () => {
-  let journald: JournaldHandle;
-  beforeAll(async () => {
-    journald = await ensureJournald();
-  });
-  afterAll(async () => {
-    await journald.stop();
-  });
+  const journal = useTestJournal();
 
   // A timestamp no other test uses, so the entry can be found by it alone.
   const seconds = 1_000_000_000 + (process.pid % 100_000) * 1000 + Math.floor(Math.random() * 1000);
@@ -35,8 +31,8 @@ describe('handler --backtrace', () => {
   it("records the reporter's entry with MESSAGE_ID=1f4e… and PRIORITY=2", async () => {
     const args = [String(process.pid), '0', '0', '6', String(seconds), '12345', 'youmachine', '1'];
     const input = '__CURSOR=x\n_BOOT_ID=0123\nMESSAGE=reporter says hi\nREPORTER_FIELD=42\n\n';
-    expect(await backtrace(args, input)).toBe(0);
-    const [entry] = await waitForJournalEntries([
+    expect(await backtrace(journal, args, input)).toBe(0);
+    const [entry] = await journal.waitFor([
       `COREDUMP_TIMESTAMP=${seconds}000000`,
       `MESSAGE_ID=${MESSAGE_ID_BACKTRACE}`,
     ]);
@@ -50,8 +46,8 @@ describe('handler --backtrace', () => {
 
   it('logs the fallback MESSAGE when stdin ends before the entry does', async () => {
     const args = [String(process.pid), '0', '0', '6', String(seconds + 1), '12345'];
-    expect(await backtrace(args, 'MESSAGE=cut off')).toBe(0);
-    const [entry] = await waitForJournalEntries([
+    expect(await backtrace(journal, args, 'MESSAGE=cut off')).toBe(0);
+    const [entry] = await journal.waitFor([
       `COREDUMP_TIMESTAMP=${seconds + 1}000000`,
       `MESSAGE_ID=${MESSAGE_ID_BACKTRACE}`,
     ]);

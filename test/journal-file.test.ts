@@ -3,6 +3,8 @@
 // compresses; systemd-cat), the journal files are copied to a temp dir and
 // everything the reader returns is compared with `journalctl -o export` on
 // the same copies; then coredumpctl-ts `list --file=` against systemd's.
+// The entries are made up, so they go to a journald namespace of this file's
+// own (support/test-journal.ts); the live journal is only read.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import {
@@ -17,18 +19,15 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendJournalEntry } from '@coredump-ts/journal';
 import {
   entryCursor,
   entryFields,
   JournalFile,
-  localJournalFiles,
   parseExport,
   queryFiles,
   type FileQuery,
 } from '@coredump-ts/journal/read';
-import { field } from '@coredump-ts/protocol';
-import { ensureJournald, type JournaldHandle } from './support/journald.js';
+import { useTestJournal } from './support/test-journal.js';
 import { waitFor } from './support/wait.js';
 import { OURS, SYSTEMD, runCtl } from '../packages/coredumpctl/test/support.js';
 
@@ -38,8 +37,10 @@ const BINARY = Buffer.from([0x00, 0x0a, 0xff, 0x41, 0x3d, 0x0a, 0x00]);
 const LONG = 'long value '.repeat(200); // 2,200 bytes: over journald's 512-byte compression threshold
 const ADDRESS_FIELDS = ['__CURSOR', '__REALTIME_TIMESTAMP', '__MONOTONIC_TIMESTAMP', '_BOOT_ID'];
 
-let journald: JournaldHandle;
+const journal = useTestJournal();
 let dir: string;
+/** The live journal up to this point: what it holds stays put while the tests read it. */
+let liveUntil: string;
 let copies: string[];
 
 function journalctl(args: readonly string[]): Buffer {
@@ -49,60 +50,46 @@ function journalctl(args: readonly string[]): Buffer {
 }
 
 beforeAll(async () => {
-  journald = await ensureJournald();
   dir = mkdtempSync(join(tmpdir(), 'journal-file-test-'));
-  sendJournalEntry([
-    field('MESSAGE', 'plain'),
-    field('CDTS_JF_ID', ID),
-    field('CDTS_JF_KIND', 'plain'),
-  ]);
-  sendJournalEntry([
-    field('MESSAGE', 'binary'),
-    field('CDTS_JF_ID', ID),
-    field('CDTS_JF_KIND', 'binary'),
-    field('CDTS_JF_BINARY', BINARY),
-  ]);
-  sendJournalEntry([
-    field('MESSAGE', 'long'),
-    field('CDTS_JF_ID', ID),
-    field('CDTS_JF_KIND', 'long'),
-    field('CDTS_JF_LONG', LONG),
-  ]);
-  spawnSync('systemd-cat', ['-t', `cdts-jf-${ID}`, 'echo', 'from systemd-cat']);
+  liveUntil = new Date(Date.now() - 1000).toISOString().replace('T', ' ').slice(0, 19);
+  journal.inject({ MESSAGE: 'plain', CDTS_JF_ID: ID, CDTS_JF_KIND: 'plain' });
+  journal.inject({
+    MESSAGE: 'binary',
+    CDTS_JF_ID: ID,
+    CDTS_JF_KIND: 'binary',
+    CDTS_JF_BINARY: BINARY,
+  });
+  journal.inject({ MESSAGE: 'long', CDTS_JF_ID: ID, CDTS_JF_KIND: 'long', CDTS_JF_LONG: LONG });
+  await journal.stream(`cdts-jf-${ID}`, 'from systemd-cat\n');
   // Three coredump entries for the coredumpctl comparison.
   for (const pid of [101, 102, 103])
-    sendJournalEntry([
-      field('MESSAGE_ID', 'fc2e22bc6ee647b6b90729ab34a250b1'),
-      field('MESSAGE', `Process ${String(pid)} dumped core.`),
-      field('CDTS_JF_ID', ID),
-      field('COREDUMP_PID', pid),
-      field('COREDUMP_UID', 0),
-      field('COREDUMP_GID', 0),
-      field('COREDUMP_SIGNAL', 11),
-      field('COREDUMP_COMM', 'cdts-jf'),
-      field('COREDUMP_EXE', '/usr/bin/cdts-jf'),
-      ...(pid === 102 ? [field('COREDUMP', Buffer.alloc(20_000, 7))] : []),
-    ]);
-  await waitFor(
-    () =>
-      journalctl(['-o', 'cat', `SYSLOG_IDENTIFIER=cdts-jf-${ID}`]).length > 0 &&
-      journalctl(['-o', 'cat', MARK]).toString().split('\n').length > 6,
-    { what: 'the injected entries in the journal' },
-  );
-  // The live files (one online, one possibly offline in /var): copied while
-  // journald may be writing, as a reader sees them.
-  copies = localJournalFiles()
-    .filter((p) => p.endsWith('/system.journal'))
-    .map((p, i) => {
-      const to = join(dir, `copy${String(i)}.journal`);
-      copyFileSync(p, to);
-      return to;
+    journal.inject({
+      MESSAGE_ID: 'fc2e22bc6ee647b6b90729ab34a250b1',
+      MESSAGE: `Process ${String(pid)} dumped core.`,
+      CDTS_JF_ID: ID,
+      COREDUMP_PID: String(pid),
+      COREDUMP_UID: '0',
+      COREDUMP_GID: '0',
+      COREDUMP_SIGNAL: '11',
+      COREDUMP_COMM: 'cdts-jf',
+      COREDUMP_EXE: '/usr/bin/cdts-jf',
+      ...(pid === 102 ? { COREDUMP: Buffer.alloc(20_000, 7) } : {}),
     });
+  await waitFor(
+    () => journal.count(`SYSLOG_IDENTIFIER=cdts-jf-${ID}`) > 0 && journal.count(MARK) >= 6,
+    { what: 'the injected entries in the test journal' },
+  );
+  // The namespace's online file, copied while journald may be writing, as a
+  // reader sees it.
+  copies = journal.files().map((p, i) => {
+    const to = join(dir, `copy${String(i)}.journal`);
+    copyFileSync(p, to);
+    return to;
+  });
 }, 60_000);
 
-afterAll(async () => {
+afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
-  await journald.stop();
 });
 
 interface Comparable {
@@ -231,15 +218,27 @@ describe('coredumpctl-ts list (the file reader, its default) vs systemd', () => 
   });
 
   it.for([[], ['-r'], ['-S', '-1h', '-U', '+1h'], ['-r', '-S', '-1h'], ['-1']])(
-    'the local journal (no --file): list %j',
+    'a journal directory (-D): list %j',
     (extra) => {
-      const args = ['--no-pager', ...extra, 'list', `CDTS_JF_ID=${ID}`];
+      const args = ['--no-pager', '-D', journal.directory, ...extra, 'list', `CDTS_JF_ID=${ID}`];
       const ours = runCtl(OURS, args);
       expect(ours).toEqual(runCtl(SYSTEMD, args));
       // and the same as our journalctl path
       expect(ours).toEqual(runCtl(OURS, args, VIA_JOURNALCTL));
     },
   );
+
+  // The machine's own journal, read only: real crashes up to a fixed point,
+  // so that crashes during the test do not change the answer.
+  it.for([
+    ['-n', '3'],
+    ['-r', '-n', '3'],
+  ])('the local journal (no --file): list %j', (extra) => {
+    const args = ['--no-pager', '-U', liveUntil, ...extra, 'list'];
+    const ours = runCtl(OURS, args);
+    expect(ours).toEqual(runCtl(SYSTEMD, args));
+    expect(ours).toEqual(runCtl(OURS, args, VIA_JOURNALCTL));
+  });
 
   it('falls back to journalctl for what it does not do (--root, bad match, -D missing)', () => {
     for (const args of [

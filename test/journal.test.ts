@@ -1,6 +1,8 @@
 // The journal package against the real journald and the real journalctl:
 // entries go in through the native protocol (datagram and sealed memfd) and
-// come back out through `journalctl -o export` and our reader.
+// come back out through `journalctl -o export` and our reader. The entries are
+// made up (one carries the coredump MESSAGE_ID), so they go to a journald
+// namespace of this file's own, never the machine's journal.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,18 +18,22 @@ import {
 } from '@coredump-ts/journal';
 import { CoredumpError, field, type JournalField } from '@coredump-ts/protocol';
 import { bind, close, pipe, socket } from '@coredump-ts/unix';
-import { ensureJournald, JOURNAL_SOCKET, type JournaldHandle } from './support/journald.js';
+import { JOURNAL_SOCKET } from './support/journald.js';
+import { useTestJournal } from './support/test-journal.js';
 import { waitFor } from './support/wait.js';
 
-let journald: JournaldHandle;
+const journal = useTestJournal();
 let dir: string;
-beforeAll(async () => {
+beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'journal-test-'));
-  journald = await ensureJournald();
 });
-afterAll(async () => {
+afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
-  await journald.stop();
+});
+/** Send to this file's journal. */
+const toTestJournal = (opts: SendJournalOptions = {}): SendJournalOptions => ({
+  ...opts,
+  socketPath: journal.socketPath,
 });
 
 const sha = (b: Buffer | undefined): string =>
@@ -57,7 +63,11 @@ function journalctlChildren(): number[] {
 
 async function entriesFor(id: string): Promise<JournalEntry[]> {
   const out: JournalEntry[] = [];
-  for await (const e of readJournal({ matches: [`COREDUMP_TEST_ID=${id}`] })) out.push(e);
+  for await (const e of readJournal({
+    matches: [`COREDUMP_TEST_ID=${id}`],
+    directory: journal.directory,
+  }))
+    out.push(e);
   return out;
 }
 
@@ -94,7 +104,7 @@ describe('journald round trip', () => {
       field('COREDUMP_TEST_REPEAT', 'second'),
       field('COREDUMP_TEST_EMPTY', ''),
     ];
-    expect(sendJournalEntry(fields).via).toBe('datagram');
+    expect(sendJournalEntry(fields, toTestJournal()).via).toBe('datagram');
     const entry = await waitForEntry(id);
     expectFields(entry, fields);
     expect(entry.cursor).toMatch(/^s=/);
@@ -112,7 +122,7 @@ describe('journald round trip', () => {
       field('COREDUMP_TEST_NUL', Buffer.from([0x61, 0, 0x62])),
       field('COREDUMP_TEST_LINES', 'line one\nline two\n'),
     ];
-    sendJournalEntry(fields);
+    sendJournalEntry(fields, toTestJournal());
     expectFields(await waitForEntry(id), fields);
   });
 
@@ -132,7 +142,7 @@ describe('journald round trip', () => {
         field('COREDUMP_TEST_ID', id),
         field('COREDUMP', core),
       ];
-      expect(sendJournalEntry(fields, opts).via).toBe('memfd');
+      expect(sendJournalEntry(fields, toTestJournal(opts)).via).toBe('memfd');
       const entry = await waitForEntry(id);
       expect(entry.fields.get('COREDUMP')?.[0]?.length).toBe(core.length);
       expect(sha(entry.fields.get('COREDUMP')?.[0])).toBe(sha(core));
@@ -153,7 +163,7 @@ describe('journald round trip', () => {
       await entry.appendBinaryFromFd('COREDUMP', readFd, core.length);
       await finished(out);
       entry.append(field('COREDUMP_TEST_AFTER', 'after\nthe core'));
-      entry.send();
+      entry.send(toTestJournal());
     } finally {
       entry.close();
       close(readFd);
@@ -173,11 +183,14 @@ describe('readJournal', () => {
   it('maps options onto journalctl: output fields, reverse and -n', async () => {
     const id = testId();
     for (const n of [1, 2, 3]) {
-      sendJournalEntry([
-        field('MESSAGE', `entry ${n}`),
-        field('COREDUMP_TEST_ID', id),
-        field('COREDUMP_TEST_N', n),
-      ]);
+      sendJournalEntry(
+        [
+          field('MESSAGE', `entry ${n}`),
+          field('COREDUMP_TEST_ID', id),
+          field('COREDUMP_TEST_N', n),
+        ],
+        toTestJournal(),
+      );
     }
     await waitFor(async () => (await entriesFor(id)).length === 3, {
       what: 'three entries',
@@ -187,6 +200,7 @@ describe('readJournal', () => {
     const got: JournalEntry[] = [];
     for await (const e of readJournal({
       matches: [`COREDUMP_TEST_ID=${id}`],
+      directory: journal.directory,
       reverse: true,
       lines: 2,
       outputFields: ['COREDUMP_TEST_N'],

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { bind, close, pipe, recvmsg, sendmsg, socket } from '@coredump-ts/unix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ensureJournald, waitForJournalEntries, type JournaldHandle } from './support/journald.js';
+import { useTestJournal } from './support/test-journal.js';
 import { waitFor } from './support/wait.js';
 import {
   crashDatagrams,
@@ -20,20 +20,18 @@ import {
   type Sandbox,
 } from './worker-helpers.js';
 
-let journald: JournaldHandle;
+const journal = useTestJournal();
 const sandboxes: Sandbox[] = [];
 
-beforeAll(async () => {
+beforeAll(() => {
   requireBuiltWorker();
-  journald = await ensureJournald();
 });
-afterAll(async () => {
+afterAll(() => {
   for (const s of sandboxes) rmSync(s.root, { recursive: true, force: true });
-  await journald.stop();
 });
 
 function sandbox(): Sandbox {
-  const s = makeSandbox('worker-fault-');
+  const s = makeSandbox('worker-fault-', journal);
   sandboxes.push(s);
   return s;
 }
@@ -59,7 +57,7 @@ describe('storage faults', () => {
       );
       expect(readdirSync(mnt)).toEqual([]);
       expect(statfsSync(mnt).bfree).toBe(freeBefore); // the unnamed temp file is gone too
-      const [entry] = await waitForJournalEntries([`COREDUMP_TS_TEST_ID=${testId}`]);
+      const [entry] = await journal.waitFor([`COREDUMP_TS_TEST_ID=${testId}`]);
       expect(entry?.['MESSAGE']).toBe(
         'Process 4242 (sleeper) of user 1000 terminated abnormally without generating a coredump.',
       );

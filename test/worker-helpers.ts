@@ -161,13 +161,27 @@ export interface WorkerRun {
   kill(signal: NodeJS.Signals): void;
 }
 
-/** Start the built worker with one end of a seqpacket socketpair on fd 3 (LISTEN_FDS=1). */
-export function startWorker(env: Readonly<Record<string, string>>): WorkerRun {
+/**
+ * Start the built worker with one end of a seqpacket socketpair on fd 3
+ * (LISTEN_FDS=1). `wrapper`: a command that execs the rest of its argv in
+ * the same process (setpriv), and `umask`, as a unit's directives would set.
+ */
+export function startWorker(
+  env: Readonly<Record<string, string>>,
+  { wrapper = [], umask = '0022' }: { wrapper?: readonly string[]; umask?: string } = {},
+): WorkerRun {
   const main = requireBuiltWorker();
   const [client, server] = socketpair('seqpacket');
   const child = spawn(
     '/bin/sh',
-    ['-c', 'LISTEN_PID=$$ LISTEN_FDS=1 exec /usr/bin/node "$0"', main],
+    [
+      '-c',
+      `umask ${umask}; LISTEN_PID=$$ LISTEN_FDS=1 exec "$@"`,
+      'sh',
+      ...wrapper,
+      '/usr/bin/node',
+      main,
+    ],
     {
       stdio: ['ignore', 'ignore', 'pipe', server],
       env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...env },
@@ -196,8 +210,15 @@ export interface Sandbox {
   writeConfig(text: string): void;
 }
 
-/** A temp storage dir and config root for one test. */
-export function makeSandbox(prefix = 'worker-'): Sandbox {
+/**
+ * A temp storage dir and config root for one test. `journal`: where the
+ * worker's entries go (support/test-journal.ts); the crashes these tests make
+ * up never belong in the machine's journal.
+ */
+export function makeSandbox(
+  prefix = 'worker-',
+  journal?: { env(): Record<string, string> },
+): Sandbox {
   const root = mkdtempSync(join(tmpdir(), prefix));
   chmodSync(root, 0o755); // the worker drops to the crashing user before journaling
   const storage = join(root, 'storage');
@@ -212,6 +233,7 @@ export function makeSandbox(prefix = 'worker-'): Sandbox {
       COREDUMP_TS_STORAGE: storage,
       COREDUMP_TS_CONFIG_ROOT: configRoot,
       COREDUMP_TS_LOG_LEVEL: 'debug',
+      ...journal?.env(),
       ...extra,
     }),
     writeConfig: (text) => {
@@ -225,8 +247,9 @@ export async function runCrash(
   env: Readonly<Record<string, string>>,
   datagrams: readonly Buffer[],
   core: Buffer,
+  options: Parameters<typeof startWorker>[1] = {},
 ): Promise<{ pid: number; code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
-  const w = startWorker(env);
+  const w = startWorker(env, options);
   await sendCrash(w.client, datagrams, core);
   return { pid: w.pid, ...(await w.done) };
 }

@@ -17,13 +17,15 @@ import {
   requireBuiltWorker,
   type Sandbox,
 } from './worker-helpers.js';
+import { useTestJournal } from './support/test-journal.js';
 
+const journal = useTestJournal();
 let s: Sandbox;
 let activation: SocketActivation;
 
 beforeAll(async () => {
   const main = requireBuiltWorker();
-  s = makeSandbox('worker-recv-');
+  s = makeSandbox('worker-recv-', journal);
   activation = await socketActivate({
     socketPath: join(s.root, 'coredump.sock'),
     command: '/usr/bin/node',

@@ -11,13 +11,8 @@ import { getAttribute } from 'fs-xattr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XATTR } from '@coredump-ts/pipeline';
 
-import {
-  ensureJournald,
-  journalNow,
-  waitForJournalEntries,
-  type JournaldHandle,
-  type JsonJournalEntry,
-} from './support/journald.js';
+import { journalNow, type JsonJournalEntry } from './support/journald.js';
+import { useTestJournal } from './support/test-journal.js';
 import {
   crashDatagrams,
   makeRealCore,
@@ -32,24 +27,22 @@ import {
 
 const execFileAsync = promisify(execFile);
 
-let journald: JournaldHandle;
+const journal = useTestJournal();
 let core: RealCore;
 let coreDir: Sandbox;
 const sandboxes: Sandbox[] = [];
 
 beforeAll(async () => {
   requireBuiltWorker();
-  journald = await ensureJournald();
   coreDir = makeSandbox('worker-gcore-');
   core = await makeRealCore(coreDir.root);
 });
-afterAll(async () => {
+afterAll(() => {
   for (const s of [coreDir, ...sandboxes]) rmSync(s.root, { recursive: true, force: true });
-  await journald.stop();
 });
 
 function sandbox(config = ''): Sandbox {
-  const s = makeSandbox();
+  const s = makeSandbox('worker-', journal);
   sandboxes.push(s);
   if (config !== '') s.writeConfig(config);
   return s;
@@ -70,7 +63,7 @@ const bytes = (e: JsonJournalEntry, name: string): Buffer | undefined => {
 };
 
 async function entryFor(testId: string): Promise<JsonJournalEntry> {
-  const [entry] = await waitForJournalEntries([`COREDUMP_TS_TEST_ID=${testId}`]);
+  const [entry] = await journal.waitFor([`COREDUMP_TS_TEST_ID=${testId}`]);
   if (entry === undefined) throw new Error('no entry');
   return entry;
 }
@@ -201,7 +194,7 @@ describe('limits', () => {
     ).toBe(true);
     expect(run.stderr).toContain('<6>Core file was truncated to 65536 bytes.');
     expect(text(await entryFor(testId), 'COREDUMP_TRUNCATED')).toBe('1');
-    const notes = await waitForJournalEntries(
+    const notes = await journal.waitFor(
       ['MESSAGE_ID=5aadd8e954dc4b1a8c954d63fd9e1137', `_PID=${String(run.pid)}`],
       { sinceUsec: since },
     );

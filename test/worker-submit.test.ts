@@ -10,7 +10,7 @@ import { close, pipe } from '@coredump-ts/unix';
 import { submitCrash, type Log } from '@coredump-ts/pipeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ensureJournald, waitForJournalEntries, type JournaldHandle } from './support/journald.js';
+import { useTestJournal } from './support/test-journal.js';
 import {
   crashDatagrams,
   feedFromChild,
@@ -20,14 +20,10 @@ import {
   type Sandbox,
 } from './worker-helpers.js';
 
-let journald: JournaldHandle;
+const journal = useTestJournal();
 const sandboxes: Sandbox[] = [];
-beforeAll(async () => {
-  journald = await ensureJournald();
-});
-afterAll(async () => {
+afterAll(() => {
   for (const s of sandboxes) rmSync(s.root, { recursive: true, force: true });
-  await journald.stop();
 });
 
 function recordingLog(): Log & { lines: string[] } {
@@ -60,7 +56,7 @@ async function submit(config: Partial<CoredumpConfig>, unit: string, data: Buffe
         paths: {
           storageDir: s.storage,
           configRoot: s.configRoot,
-          journalSocket: '/run/systemd/journal/socket',
+          journalSocket: journal.socketPath,
           procRoot: '/proc',
           bootIdFile: '/proc/sys/kernel/random/boot_id',
         },
@@ -91,7 +87,7 @@ describe('submitCrash in-process', () => {
       `Process 4242 (sleeper) of user 1000 dumped core.\nCoredump diverted to ${path}`,
     );
     expect(log.lines).toContain('info: No auxv data, not adjusting permissions.');
-    const [entry] = await waitForJournalEntries([`COREDUMP_TS_TEST_ID=${testId}`]);
+    const [entry] = await journal.waitFor([`COREDUMP_TS_TEST_ID=${testId}`]);
     expect(entry?.['MESSAGE']).toBe(result.message);
     expect(entry?.['COREDUMP_FILENAME']).toBe(path);
   });

@@ -95,10 +95,14 @@ export type JsonJournalEntry = Record<string, string | number[] | (string | numb
  * journalctl reads the journal files, so an entry just sent can take a moment
  * to appear: use waitForJournalEntries() in tests.
  */
-export async function readJournalJson(matches: readonly string[]): Promise<JsonJournalEntry[]> {
+export async function readJournalJson(
+  matches: readonly string[],
+  { namespace }: { namespace?: string } = {},
+): Promise<JsonJournalEntry[]> {
+  const where = namespace === undefined ? [] : [`--namespace=${namespace}`];
   const { stdout } = await execFileAsync(
     'journalctl',
-    ['-o', 'json', '--all', '--no-pager', '-q', ...matches],
+    [...where, '-o', 'json', '--all', '--no-pager', '-q', ...matches],
     { maxBuffer: 256 * 1024 * 1024 },
   );
   return stdout
@@ -116,18 +120,24 @@ export async function readJournalJson(matches: readonly string[]): Promise<JsonJ
  */
 export const journalNow = (): number => Date.now() * 1000;
 
-/** Poll until at least `count` entries match, and return them (oldest first). */
+/**
+ * Poll until at least `count` entries match, and return them (oldest first).
+ * `namespace`: a journald namespace (support/test-journal.ts) instead of the
+ * machine's journal.
+ */
 export async function waitForJournalEntries(
   matches: readonly string[],
   {
     count = 1,
     timeoutMs = 30_000,
     sinceUsec = 0,
-  }: { count?: number; timeoutMs?: number; sinceUsec?: number } = {},
+    namespace,
+  }: { count?: number; timeoutMs?: number; sinceUsec?: number; namespace?: string } = {},
 ): Promise<JsonJournalEntry[]> {
+  const where = namespace === undefined ? {} : { namespace };
   return waitFor(
     async () => {
-      const entries = (await readJournalJson(matches)).filter(
+      const entries = (await readJournalJson(matches, where)).filter(
         (e) => Number(e['__REALTIME_TIMESTAMP']) >= sinceUsec,
       );
       return entries.length >= count ? entries : undefined;

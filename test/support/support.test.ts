@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { socketActivate } from './activate.js';
-import { ensureJournald, waitForJournalEntries, type JournaldHandle } from './journald.js';
+import { ensureJournald, journaldAccepts, type JournaldHandle } from './journald.js';
+import { useTestJournal } from './test-journal.js';
 import { waitFor } from './wait.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -89,10 +90,36 @@ describe('ensureJournald', () => {
     await journald.stop();
   });
 
-  it('gives a journald whose entries journalctl reads back', async () => {
+  // Nothing is written to the machine's journal to check it: it accepts a
+  // stream connection, and journalctl reads it.
+  it('gives a journald that accepts connections and that journalctl reads', async () => {
+    expect(await journaldAccepts()).toBe(true);
+    expect(
+      execFileSync('journalctl', ['-q', '-n', '1', '-o', 'json'], { encoding: 'utf8' }),
+    ).toMatch(/"__CURSOR"/);
+  });
+});
+
+describe('useTestJournal: a journald namespace for made-up entries', () => {
+  const journal = useTestJournal();
+
+  it('takes native and stream entries that journalctl --namespace reads back, and names its files', async () => {
     const tag = `coredump-ts-support-${randomUUID()}`;
-    execFileSync('systemd-cat', ['-t', tag, 'echo', 'hello from the support test']);
-    const entries = await waitForJournalEntries([`SYSLOG_IDENTIFIER=${tag}`]);
-    expect(entries[0]?.['MESSAGE']).toBe('hello from the support test');
+    journal.inject({
+      MESSAGE: 'native',
+      CDTS_SUPPORT: tag,
+      CDTS_BINARY: Buffer.from([0, 10, 255]),
+    });
+    await journal.stream(tag, 'hello from the support test\n');
+    const [native] = await journal.waitFor([`CDTS_SUPPORT=${tag}`]);
+    expect(native?.['CDTS_BINARY']).toEqual([0, 10, 255]);
+    const [streamed] = await journal.waitFor([`SYSLOG_IDENTIFIER=${tag}`]);
+    expect(streamed?.['MESSAGE']).toBe('hello from the support test');
+    expect(journal.count(`CDTS_SUPPORT=${tag}`)).toBe(1);
+    expect(journal.files().some((f) => f.endsWith('/system.journal'))).toBe(true);
+    // ... and none of it reached the machine's journal.
+    expect(
+      execFileSync('journalctl', ['-q', '-o', 'cat', `CDTS_SUPPORT=${tag}`], { encoding: 'utf8' }),
+    ).toBe('');
   });
 });

@@ -13,6 +13,7 @@ describe('parseCommand', () => {
     [['demo'], { verb: 'demo' }],
     [[], { verb: 'help' }],
     [['--help'], { verb: 'help' }],
+    [['--version'], { verb: 'version' }],
   ] as const)('%j', ([argv, expected]) => {
     expect(parseCommand(argv)).toEqual(expected);
   });

@@ -7,22 +7,28 @@ export type Command =
   | { verb: 'uninstall'; root: string }
   | { verb: 'collect'; mode: Mode }
   | { verb: 'demo' }
-  | { verb: 'help' };
+  | { verb: 'help' }
+  | { verb: 'version' };
 
 export const USAGE = `Usage: coredump-ts <command> [options]
 
 Commands:
   install [--root DIR] [--mode=auto|socket|pipe]
-                          install units, sysctl, tmpfiles, sysusers and coredump.conf
-  uninstall [--root DIR]  remove them and restore the previous core_pattern
+                          copy the build to /usr/lib/coredump-ts, link coredumpctl-ts and
+                          coredump-ts into /usr/bin; install units, sysctl, tmpfiles,
+                          sysusers and coredump.conf
+  uninstall [--root DIR]  remove exactly that and restore the previous core_pattern
   collect [--mode=auto|socket|pipe]
                           run the collector in the foreground (no systemd as PID 1)
+  demo                    start the collector, crash a sample program, show the result
+  help                    this text
 
   --mode: socket = core_pattern @@ and the resident coredumpd manager (Linux
   6.17+), pipe = the kernel starts the handler per crash; auto (default) picks
   socket when coredumpd --check-requirements passes.
-  demo                    start the collector, crash a sample program, show the result
-  help                    this text
+
+Options:
+  --version               print the version and exit
 `;
 
 /** argv without the node binary and script. */
@@ -48,6 +54,9 @@ export function parseCommand(argv: readonly string[]): Command {
     case 'demo':
       parse(rest, {});
       return { verb };
+    case '--version':
+    case 'version':
+      return { verb: 'version' };
     case undefined:
     case 'help':
     case '--help':

@@ -136,7 +136,10 @@ export class Collector {
     if (this.listening()) {
       throw new AdminError(
         'ERR_SOCKET_IN_USE',
-        `${this.paths.socket} is already served by another process (systemd-coredump.socket, or another collector): stop it first`,
+        `${this.paths.socket} is already served by another process: systemd-coredump.socket, or another collector.\n` +
+          'To collect with coredump-ts for this session: systemctl stop systemd-coredump.socket, run this again,\n' +
+          'and systemctl start systemd-coredump.socket afterwards. To replace systemd-coredump for good:\n' +
+          'coredump-ts install (see coredump-ts(8)).',
       );
     }
     process.on('exit', this.#killOnExit);

@@ -1,10 +1,12 @@
 // Small idempotent file steps shared by install and uninstall. Each returns
 // whether it changed anything, so a second run can say "nothing to do".
 import {
+  chmodSync,
   existsSync,
   lstatSync,
   mkdirSync,
   readFileSync,
+  readdirSync,
   readlinkSync,
   renameSync,
   rmdirSync,
@@ -13,6 +15,16 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
+
+/**
+ * mkdir -p with 0755 whatever the umask: what install creates must be
+ * readable to every user (coredumpctl-ts runs as anyone).
+ */
+export function ensureDir(dir: string): void {
+  const first = mkdirSync(dir, { recursive: true, mode: 0o755 });
+  if (first === undefined) return;
+  for (let d = dir; d.length >= first.length; d = dirname(d)) chmodSync(d, 0o755);
+}
 
 export function readIfExists(path: string): string | undefined {
   try {
@@ -23,19 +35,53 @@ export function readIfExists(path: string): string | undefined {
   }
 }
 
-/** 'created' | 'updated' | 'unchanged'; written via a temp file and rename. */
-export function writeFileIfChanged(
-  path: string,
-  text: string,
-  mode = 0o644,
-): 'created' | 'updated' | 'unchanged' {
-  const old = readIfExists(path);
-  if (old === text) return 'unchanged';
-  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+export type Change = 'created' | 'updated' | 'unchanged';
+
+/** The bytes at path, undefined when it does not exist (a symlink counts as not ours: undefined). */
+function bytesIfRegular(path: string): Buffer | undefined {
+  try {
+    return lstatSync(path).isFile() ? readFileSync(path) : undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Written via a temp file and rename, so a running handler or worker never
+ * reads half a file. A symlink at path (an older install's) is replaced.
+ */
+export function writeFileIfChanged(path: string, data: string | Buffer, mode = 0o644): Change {
+  const old = bytesIfRegular(path);
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  if (old?.equals(bytes) === true && (lstatSync(path).mode & 0o7777) === mode) return 'unchanged';
+  const existed = old !== undefined || isSymlink(path);
+  ensureDir(dirname(path));
   const tmp = `${path}.coredump-ts-new`;
-  writeFileSync(tmp, text, { mode });
+  writeFileSync(tmp, bytes, { mode });
+  chmodSync(tmp, mode); // the umask does not apply to what we install
   renameSync(tmp, path);
-  return old === undefined ? 'created' : 'updated';
+  return existed ? 'updated' : 'created';
+}
+
+/** Copy source to path when the bytes or the mode differ. */
+export function copyFileIfChanged(source: string, path: string, mode = 0o644): Change {
+  return writeFileIfChanged(path, readFileSync(source), mode);
+}
+
+/** Remove the empty directories under top (deepest first), then top if empty. */
+export function removeEmptyDirs(top: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(top);
+  } catch {
+    return;
+  }
+  for (const name of entries) {
+    const path = `${top}/${name}`;
+    if (lstatSync(path).isDirectory()) removeEmptyDirs(path);
+  }
+  removeDirIfEmpty(top);
 }
 
 export function linkIfChanged(path: string, pointsTo: string): 'created' | 'updated' | 'unchanged' {
@@ -46,7 +92,7 @@ export function linkIfChanged(path: string, pointsTo: string): 'created' | 'upda
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   if (old === pointsTo) return 'unchanged';
-  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+  ensureDir(dirname(path));
   if (old !== undefined) unlinkSync(path);
   symlinkSync(pointsTo, path);
   return old === undefined ? 'created' : 'updated';

@@ -6,16 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import {
-  isSymlink,
-  linkIfChanged,
-  readIfExists,
-  removeIfExists,
-  writeFileIfChanged,
-} from './file-ops.js';
+import { readIfExists, removeIfExists, writeFileIfChanged } from './file-ops.js';
 import { type Host, runChecked } from './host.js';
 import type { StepReport } from './report.js';
-import { LIB_DIR, renderFile, underRoot } from './layout.js';
+import { renderFile, underRoot } from './layout.js';
 import { renderManagerUnit } from './mode.js';
 
 export const MANAGER_UNIT = 'systemd-coredumpd.service';
@@ -26,10 +20,6 @@ export const SOCKET_MODE_UNITS: readonly string[] = [
   'units/systemd-coredumpd.service',
   'units/systemd-coredump-register.service',
 ];
-export const COREDUMPD_LINK = {
-  target: `${LIB_DIR}/coredumpd.js`,
-  pointsTo: 'app/packages/coredumpd/dist/main.cjs',
-} as const;
 
 const targetOf = (source: string): string => `${UNIT_DIR}/${source.slice('units/'.length)}`;
 
@@ -57,10 +47,6 @@ export function installSocketMode(host: Host, report: StepReport): void {
       changed = true;
     }
   }
-  const link = linkIfChanged(underRoot(host.root, COREDUMPD_LINK.target), COREDUMPD_LINK.pointsTo);
-  if (link === 'unchanged')
-    report.unchanged.push(`${COREDUMPD_LINK.target} -> ${COREDUMPD_LINK.pointsTo}`);
-  else report.done.push(`${link} link ${COREDUMPD_LINK.target} -> ${COREDUMPD_LINK.pointsTo}`);
   if (!host.systemdHost) {
     report.todo.push(
       `socket mode: systemctl daemon-reload && systemctl enable --now ${MANAGER_UNIT}`,
@@ -92,7 +78,4 @@ export function uninstallSocketMode(host: Host, report: StepReport): void {
     removeIfExists(underRoot(host.root, targetOf(source)));
     report.done.push(`removed ${targetOf(source)}`);
   }
-  const link = underRoot(host.root, COREDUMPD_LINK.target);
-  if (isSymlink(link) && removeIfExists(link))
-    report.done.push(`removed link ${COREDUMPD_LINK.target}`);
 }

@@ -1,9 +1,19 @@
-// `coredump-ts install`: shipped files into <root>/etc, entry-point links into
-// <root>/usr/lib/coredump-ts, the previous sysctls into a state file; on a
-// systemd host also sysusers, tmpfiles, daemon-reload, the socket and sysctl.
-import { readFileSync } from 'node:fs';
+// `coredump-ts install`: shipped files into <root>/etc, a self-contained copy
+// of the build into <root>/usr/lib/coredump-ts, the commands into <root>/usr/bin,
+// the previous sysctls into a state file; on a systemd host also sysusers,
+// tmpfiles, daemon-reload, the socket and sysctl.
+import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { linkIfChanged, readIfExists, writeFileIfChanged } from './file-ops.js';
+import {
+  copyFileIfChanged,
+  isSymlink,
+  linkIfChanged,
+  readIfExists,
+  removeEmptyDirs,
+  removeIfExists,
+  writeFileIfChanged,
+} from './file-ops.js';
+import { AdminError } from './errors.js';
 import { type Host, requireRoot, runChecked } from './host.js';
 import {
   formatSysctl,
@@ -13,10 +23,14 @@ import {
 } from './kernel-settings.js';
 import {
   INSTALL_FILES,
+  LEGACY_LINKS,
   LIB_DIR,
+  MANIFEST_FILE,
   STATE_FILE,
-  installLinks,
+  SYSTEM_LINKS,
+  buildTree,
   renderFile,
+  systemLink,
   underRoot,
 } from './layout.js';
 import { installSocketMode } from './install-socket.js';
@@ -60,11 +74,7 @@ export function install(host: Host, mode: Mode = 'pipe'): StepReport {
     }
   }
 
-  for (const link of installLinks(host.appDir)) {
-    const result = linkIfChanged(underRoot(host.root, link.target), link.pointsTo);
-    if (result === 'unchanged') report.unchanged.push(`${link.target} -> ${link.pointsTo}`);
-    else report.done.push(`${result} link ${link.target} -> ${link.pointsTo}`);
-  }
+  installBuild(host, report);
 
   if (host.applyKernel) applyKernel(host, report);
   if (host.systemdHost) activate(host, report, unitsChanged);
@@ -127,6 +137,97 @@ function pendingSteps(host: Host): string[] {
     '  systemd-tmpfiles --create /etc/tmpfiles.d/coredump-ts.conf',
     `  systemctl daemon-reload && systemctl enable --now ${SOCKET_UNIT}`,
     '  sysctl -p /etc/sysctl.d/50-coredump.conf',
-    `${LIB_DIR}/app links to ${host.appDir}: keep that checkout (and its build) in place.`,
   ];
+}
+
+/** The paths a previous install recorded (absolute, as on the target). */
+export function readManifest(root: string): string[] {
+  return (readIfExists(underRoot(root, MANIFEST_FILE)) ?? '')
+    .split('\n')
+    .filter((line) => line.startsWith('/'));
+}
+
+/**
+ * Copy the build into libDir (a self-contained tree: the checkout can go
+ * away afterwards). Returns the paths written, relative to libDir, and how
+ * many changed. Also what the tests use to give an unprivileged user a copy
+ * they can read.
+ */
+export function stageBuild(
+  appDir: string,
+  libDir: string,
+  nodePath: string,
+): { written: string[]; changed: number } {
+  const tree = buildTree(appDir, nodePath);
+  if ('missing' in tree) {
+    throw new AdminError(
+      'ERR_NOT_BUILT',
+      `the build is incomplete (${join(appDir, tree.missing)} is missing): run npm run build`,
+    );
+  }
+  let changed = 0;
+  for (const file of tree.files) {
+    const target = join(libDir, file.target);
+    const result =
+      file.source === undefined
+        ? writeFileIfChanged(target, file.text ?? '', file.mode)
+        : copyFileIfChanged(file.source, target, file.mode);
+    if (result !== 'unchanged') changed += 1;
+  }
+  return { written: tree.files.map((f) => f.target), changed };
+}
+
+/** The points at which an existing path is ours: our link, or nothing there. */
+function freeOrOurs(path: string, pointsTo: string): boolean {
+  try {
+    lstatSync(path);
+  } catch {
+    return true;
+  }
+  return isSymlink(path) && readlinkSync(path) === pointsTo;
+}
+
+function installBuild(host: Host, report: StepReport): void {
+  const libDir = underRoot(host.root, LIB_DIR);
+  // An install before the copy linked the checkout: those links go first.
+  for (const legacy of LEGACY_LINKS) {
+    const path = underRoot(host.root, legacy);
+    if (isSymlink(path) && removeIfExists(path))
+      report.done.push(`removed link ${legacy} (the build is copied now)`);
+  }
+  const previous = readManifest(host.root);
+  const { written, changed } = stageBuild(host.appDir, libDir, host.nodePath);
+  const owned = written.map((rel) => `${LIB_DIR}/${rel}`);
+  if (changed > 0)
+    report.done.push(`copied the build into ${LIB_DIR} (${changed} of ${written.length} files)`);
+  else report.unchanged.push(`${LIB_DIR} up to date (${written.length} files)`);
+
+  for (const link of SYSTEM_LINKS) {
+    if (!written.includes(link.source)) continue;
+    const { target, pointsTo } = systemLink(link);
+    const path = underRoot(host.root, target);
+    if (!freeOrOurs(path, pointsTo)) {
+      report.todo.push(`${target} exists and is not ours: left alone`);
+      continue;
+    }
+    const result = linkIfChanged(path, pointsTo);
+    owned.push(target);
+    if (result === 'unchanged') report.unchanged.push(`${target} -> ${pointsTo}`);
+    else report.done.push(`${result} link ${target} -> ${pointsTo}`);
+  }
+
+  // Whatever the previous install had that this build no longer has.
+  const stale = previous.filter((p) => !owned.includes(p) && p !== MANIFEST_FILE);
+  for (const path of stale) {
+    const full = underRoot(host.root, path);
+    if (path.startsWith(`${LIB_DIR}/`) || isSymlink(full)) removeIfExists(full);
+  }
+  if (stale.length > 0) {
+    removeEmptyDirs(libDir);
+    report.done.push(`removed ${stale.length} file(s) the new build no longer has`);
+  }
+  writeFileIfChanged(
+    underRoot(host.root, MANIFEST_FILE),
+    `${[...owned, MANIFEST_FILE].join('\n')}\n`,
+  );
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// coredump-ts: install | uninstall | collect | demo. Dispatch only.
+// coredump-ts: install | uninstall | collect | demo | --version. Dispatch only.
 import { USAGE, parseCommand } from './args.js';
 import { collect } from './collect.js';
 import { demo } from './demo.js';
 import { exitStatusOf } from './errors.js';
 import { defaultHost } from './host.js';
 import { install } from './install.js';
+import { appVersion, defaultAppDir } from './layout.js';
 import { printReport } from './report.js';
 import { uninstall } from './uninstall.js';
 
@@ -18,6 +19,9 @@ async function main(argv: readonly string[]): Promise<void> {
   switch (command.verb) {
     case 'help':
       process.stdout.write(USAGE);
+      return;
+    case 'version':
+      process.stdout.write(`coredump-ts ${appVersion(defaultAppDir())}\n`);
       return;
     case 'install':
       printReport(command.verb, install(defaultHost(command.root), command.mode), print);

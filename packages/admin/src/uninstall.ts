@@ -1,15 +1,29 @@
 // `coredump-ts uninstall`: the reverse of install. Removes only what is ours
-// (shipped files still carrying our header, an unedited coredump.conf, our
-// links) and puts the recorded kernel settings back if core_pattern is still ours.
-import { existsSync } from 'node:fs';
+// (shipped files still carrying our header, an unedited coredump.conf, the
+// paths install recorded in its manifest) and puts the recorded kernel
+// settings back if core_pattern is still ours.
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { isSymlink, readIfExists, removeDirIfEmpty, removeIfExists } from './file-ops.js';
+import {
+  isSymlink,
+  readIfExists,
+  removeDirIfEmpty,
+  removeEmptyDirs,
+  removeIfExists,
+} from './file-ops.js';
 import { type Host, requireRoot, runChecked } from './host.js';
-import { SOCKET_UNIT, installedText, isOurCorePattern } from './install.js';
+import { SOCKET_UNIT, installedText, isOurCorePattern, readManifest } from './install.js';
 import type { StepReport } from './report.js';
 import { parseSysctl, readKernelSettings, writeKernelSettings } from './kernel-settings.js';
 import { uninstallSocketMode } from './install-socket.js';
-import { INSTALL_FILES, LIB_DIR, STATE_FILE, installLinks, underRoot } from './layout.js';
+import {
+  ENTRY_MARK,
+  INSTALL_FILES,
+  LEGACY_LINKS,
+  LIB_DIR,
+  STATE_FILE,
+  underRoot,
+} from './layout.js';
 
 const OUR_HEADER = '# coredump-ts:';
 const VENDOR_SOCKETS = [
@@ -48,11 +62,7 @@ export function uninstall(host: Host): StepReport {
     if (file.target.startsWith('/etc/systemd/system/')) unitsRemoved = true;
   }
 
-  for (const link of installLinks(host.appDir)) {
-    const path = underRoot(host.root, link.target);
-    if (isSymlink(path) && removeIfExists(path)) report.done.push(`removed link ${link.target}`);
-  }
-  removeDirIfEmpty(underRoot(host.root, LIB_DIR));
+  removeBuild(host, report);
 
   if (host.applyKernel) restoreKernel(host, report);
   else if (existsSync(underRoot(host.root, STATE_FILE))) {
@@ -70,6 +80,36 @@ export function uninstall(host: Host): StepReport {
     }
   }
   return report;
+}
+
+/** Exactly what install recorded: the files in LIB_DIR and our links elsewhere. */
+function removeBuild(host: Host, report: StepReport): void {
+  // Read before anything goes: the handler an installed uninstall runs from is in there.
+  const manifest = readManifest(host.root);
+  let files = 0;
+  for (const path of manifest) {
+    const full = underRoot(host.root, path);
+    if (path.startsWith(`${LIB_DIR}/`)) {
+      if (removeIfExists(full)) files += 1;
+    } else if (isSymlink(full) && removeIfExists(full)) {
+      report.done.push(`removed link ${path}`);
+    }
+  }
+  if (files > 0) report.done.push(`removed the build from ${LIB_DIR} (${files} files)`);
+  for (const legacy of LEGACY_LINKS) {
+    const full = underRoot(host.root, legacy);
+    if (isSymlink(full) && removeIfExists(full)) report.done.push(`removed link ${legacy}`);
+    else if (isOurEntry(full) && removeIfExists(full)) report.done.push(`removed ${legacy}`);
+  }
+  removeEmptyDirs(underRoot(host.root, LIB_DIR));
+}
+
+function isOurEntry(path: string): boolean {
+  try {
+    return readFileSync(path, 'utf8').split('\n', 2).includes(ENTRY_MARK);
+  } catch {
+    return false;
+  }
 }
 
 function restoreKernel(host: Host, report: StepReport): void {
