@@ -1,0 +1,179 @@
+// The mini core on real kernel cores: each test program is crashed by the kernel, the full
+// core is fed to the builder in chunks of random sizes (1 byte up to 1 MiB) through one
+// reused read buffer, as the worker does, and the mini core must give the same stacks
+// as the full core to eu-stack (libdw) and to gdb.
+//
+// readMemory stands in for /proc/PID/mem of the crashed process: it reads the ORIGINAL
+// full core's PT_LOAD data at the address, which is what /proc/PID/mem returns for the
+// memory the kernel dumped (the link_map chain lives in dumped, written memory).
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createMiniCoreBuilder, readCoreNotes, type MiniCoreResult } from '@coredump-ts/elf';
+
+import {
+  buildMiniCorePrograms,
+  dumpCores,
+  euStack,
+  gdbBacktrace,
+  type CrashProgram,
+} from './support/mini-core.js';
+
+const MiB = 1 << 20;
+
+/** A small deterministic PRNG (xorshift32), so a failing chunk plan can be replayed. */
+function rng(seed: number): () => number {
+  let x = seed || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 0x100000000;
+  };
+}
+
+/** Feed `core` in chunks of random sizes through one reused buffer, scribbled after each call. */
+function buildMiniCore(
+  core: Buffer,
+  seed: number,
+  readMemory?: (a: bigint, n: number) => Buffer | undefined,
+): MiniCoreResult {
+  const builder = createMiniCoreBuilder();
+  const readBuffer = Buffer.alloc(MiB);
+  const random = rng(seed);
+  for (let offset = 0; offset < core.length;) {
+    const pick = random();
+    const size =
+      pick < 0.15
+        ? 1
+        : pick < 0.3
+          ? MiB
+          : pick < 0.6
+            ? 1 + Math.floor(random() * 4096)
+            : 1 + Math.floor(random() * MiB);
+    const n = Math.min(size, core.length - offset);
+    core.copy(readBuffer, 0, offset, offset + n);
+    builder.observe(readBuffer.subarray(0, n), offset);
+    readBuffer.fill(0xaa, 0, n);
+    offset += n;
+  }
+  builder.end({ bytes: core.length, truncated: false });
+  return builder.finish(readMemory);
+}
+
+/** /proc/PID/mem as the crashed process would answer it: the full core's dumped memory. */
+function memoryOf(core: Buffer): (address: bigint, length: number) => Buffer | undefined {
+  const phoff = Number(core.readBigUInt64LE(32));
+  let phnum = core.readUInt16LE(56);
+  if (phnum === 0xffff) phnum = core.readUInt32LE(Number(core.readBigUInt64LE(40)) + 44);
+  const loads: { vaddr: bigint; offset: number; filesz: number }[] = [];
+  for (let i = 0; i < phnum; i++) {
+    const at = phoff + i * 56;
+    if (core.readUInt32LE(at) !== 1) continue;
+    loads.push({
+      vaddr: core.readBigUInt64LE(at + 16),
+      offset: Number(core.readBigUInt64LE(at + 8)),
+      filesz: Number(core.readBigUInt64LE(at + 32)),
+    });
+  }
+  return (address, length) => {
+    const s = loads.find(
+      (l) => address >= l.vaddr && address + BigInt(length) <= l.vaddr + BigInt(l.filesz),
+    );
+    if (s === undefined) return undefined;
+    const from = s.offset + Number(address - s.vaddr);
+    return Buffer.from(core.subarray(from, from + length));
+  };
+}
+
+let dir: string;
+let programs: CrashProgram[];
+let cores: Map<string, string>;
+const sizes: string[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mini-core-'));
+  programs = await buildMiniCorePrograms();
+  cores = await dumpCores(programs, dir);
+}, 300_000);
+
+afterAll(() => {
+  if (sizes.length > 0) console.log(`mini core sizes:\n${sizes.join('\n')}`);
+  // MINI_CORE_KEEP=1 keeps the cores for a look with eu-stack or gdb.
+  if (process.env.MINI_CORE_KEEP === '1') console.log(`cores kept in ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
+});
+
+describe('mini core from a real kernel core', () => {
+  it.for([
+    'chain',
+    'threads',
+    'recurse',
+    'shared-lib',
+    'heap-256m',
+    'dlopen',
+    'soname',
+    'altstack',
+    'altstack-inside',
+  ])('%s: eu-stack and gdb see the same stacks as on the full core', async (name) => {
+    const program = programs.find((p) => p.name === name);
+    const corePath = cores.get(name);
+    if (program === undefined || corePath === undefined) throw new Error(`no core for ${name}`);
+    const full = readFileSync(corePath);
+    const seed = Array.from(Buffer.from(name)).reduce((h, c) => (h * 31 + c) >>> 0, 7);
+
+    const result = buildMiniCore(full, seed, memoryOf(full));
+    if (!result.ok) throw new Error(`${result.code}: ${result.reason}`);
+    const mini = join(dir, `mini.${name}`);
+    writeFileSync(mini, result.core);
+    expect(result.info.linkMap.error).toBeUndefined();
+    expect(result.info.linkMap.entries).toBeGreaterThan(1);
+
+    const fullNotes = readCoreNotes(full);
+    const miniNotes = readCoreNotes(result.core);
+    if (!fullNotes.ok || !miniNotes.ok) throw new Error('notes unreadable');
+    expect(miniNotes.signal).toBe(11);
+    expect(miniNotes.threads).toEqual(fullNotes.threads);
+    expect(result.info.signal).toBe(11);
+
+    const [fullStack, miniStack] = await Promise.all([
+      euStack(corePath, program.exe),
+      euStack(mini, program.exe),
+    ]);
+    expect(fullStack.split('\n').filter((l) => l.startsWith('#')).length).toBeGreaterThan(2);
+    expect(miniStack).toBe(fullStack);
+
+    const [fullBt, miniBt] = await Promise.all([
+      gdbBacktrace(corePath, program.exe),
+      gdbBacktrace(mini, program.exe),
+    ]);
+    expect(fullBt).toMatch(/^#0 /m);
+    expect(miniBt).toBe(fullBt);
+
+    // Without the process (no readMemory) libdw still finds every frame: same pcs and symbols.
+    const alone = buildMiniCore(full, seed + 1);
+    if (!alone.ok) throw new Error(`${alone.code}: ${alone.reason}`);
+    const aloneMini = join(dir, `mini-alone.${name}`);
+    writeFileSync(aloneMini, alone.core);
+    const frames = (text: string): string[] =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith('#'))
+        .map((l) => l.replace(/ - .*$/, ''));
+    expect(frames(await euStack(aloneMini, program.exe))).toEqual(frames(fullStack));
+
+    // Dumped inside the handler: the main stack is reached through the signal frame only.
+    if (name === 'altstack-inside') {
+      expect(result.info.signalFrames).toBe(1);
+      expect(miniStack).toMatch(/ caller - mc-altstack\n/);
+    }
+
+    sizes.push(
+      `${name}: full ${full.length} B, mini ${result.core.length} B (without link_map ${alone.core.length} B), ` +
+        `${result.info.threads} threads, ${result.info.segments} segments, link_map ${result.info.linkMap.entries} entries/${result.info.linkMap.pages} pages, signal frames ${result.info.signalFrames}`,
+    );
+  });
+});
