@@ -59,7 +59,7 @@ export interface MiniCoreOptions {
   readonly maxFileNoteBytes?: number;
   /** Signal frames followed off an alternate stack, per thread (default 2). */
   readonly maxSignalFrames?: number;
-  /** Memory kept from the stream, all ranges together (default 32 MiB); wanted in order of
+  /** Memory kept from the stream, all ranges together (default 24 MiB); wanted in order of
    * importance: the crashing stack, the executable's headers, vdso, first pages, other stacks. */
   readonly maxKeptBytes?: number;
   /** First pages of file mappings kept (default 2048). */
@@ -161,7 +161,7 @@ class Builder implements MiniCoreBuilder {
     this.crashingStackBytes = BigInt(opts.crashingStackBytes ?? 1 << 20);
     this.threadStackBytes = BigInt(opts.threadStackBytes ?? 256 << 10);
     this.maxSignalFrames = opts.maxSignalFrames ?? 2;
-    this.maxKeptBytes = opts.maxKeptBytes ?? 32 << 20;
+    this.maxKeptBytes = opts.maxKeptBytes ?? 24 << 20;
     this.noteReader = this.newNoteReader();
     this.buffered(0, EHDR_SIZE, (ehdr) => {
       this.onHeader(ehdr);
