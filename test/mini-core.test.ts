@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createMiniCoreBuilder, readCoreNotes, type MiniCoreResult } from '@coredump-ts/elf';
@@ -174,6 +175,83 @@ describe('mini core from a real kernel core', () => {
     sizes.push(
       `${name}: full ${full.length} B, mini ${result.core.length} B (without link_map ${alone.core.length} B), ` +
         `${result.info.threads} threads, ${result.info.segments} segments, link_map ${result.info.linkMap.entries} entries/${result.info.linkMap.pages} pages, signal frames ${result.info.signalFrames}`,
+    );
+  });
+});
+
+describe('mini core from a damaged real core', () => {
+  const CODES = [
+    'ELF_SHORT',
+    'ELF_NOT_CORE',
+    'ELF_UNSUPPORTED',
+    'ELF_BAD_PHDRS',
+    'ELF_NO_NOTES',
+    'ELF_NO_THREADS',
+  ];
+
+  it('keeps what arrived of a truncated core (ProcessSizeMax)', () => {
+    const full = readFileSync(cores.get('threads') ?? '');
+    const notesEnd = Number(full.readBigUInt64LE(64 + 8)) + Number(full.readBigUInt64LE(64 + 32));
+    for (const cut of [10, 64, 200, notesEnd - 1, notesEnd, notesEnd + 4096, full.length >> 1]) {
+      const builder = createMiniCoreBuilder();
+      builder.observe(full.subarray(0, cut), 0);
+      builder.end({ bytes: cut, truncated: true });
+      const result = builder.finish();
+      if (cut < notesEnd - 4000) {
+        expect(result.ok).toBe(false);
+        continue;
+      }
+      if (!result.ok) throw new Error(`${cut}: ${result.code} ${result.reason}`);
+      expect(result.info).toMatchObject({ truncated: true, signal: 11, coreBytes: cut });
+      // All four threads' notes arrived only when the notes did.
+      if (cut >= notesEnd) expect(result.info.threads).toBe(4);
+      expect(readCoreNotes(result.core).ok).toBe(true);
+    }
+  });
+
+  it('mutated header, program header and note fields give a coded result, never an exception', () => {
+    const base = readFileSync(cores.get('chain') ?? '');
+    const notesAt = Number(base.readBigUInt64LE(64 + 8));
+    const phnum = base.readUInt16LE(56);
+    const fields = [16, 18, 32, 40, 54, 56, 58, 60];
+    for (let i = 0; i < Math.min(phnum, 40); i++) {
+      for (const f of [0, 4, 8, 16, 32, 40]) fields.push(64 + i * 56 + f);
+    }
+    for (let at = notesAt; at < notesAt + 6000; at += 4) fields.push(at);
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            at: fc.constantFrom(...fields),
+            value: fc.oneof(
+              fc.constantFrom(0n, 1n, 0xffffn, 0xffffffffn, (1n << 64n) - 1n),
+              fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+            ),
+            width: fc.constantFrom(2, 4, 8),
+          }),
+          { minLength: 1, maxLength: 4 },
+        ),
+        fc.integer({ min: 1, max: 2 * MiB }),
+        fc.integer({ min: 0, max: 1000 }),
+        (mutations, chunk, seed) => {
+          const core = Buffer.from(base);
+          for (const m of mutations) {
+            const v = m.value & ((1n << BigInt(m.width * 8)) - 1n);
+            if (m.width === 8) core.writeBigUInt64LE(v, m.at);
+            else if (m.width === 4) core.writeUInt32LE(Number(v), m.at);
+            else core.writeUInt16LE(Number(v), m.at);
+          }
+          const builder = createMiniCoreBuilder();
+          const cut = seed % 2 === 0 ? core.length : Math.floor((core.length * seed) / 1000);
+          for (let at = 0; at < cut; at += chunk)
+            builder.observe(core.subarray(at, Math.min(cut, at + chunk)), at);
+          builder.end({ bytes: cut, truncated: cut < core.length });
+          const result = builder.finish(memoryOf(base));
+          if (result.ok) expect(result.core.length).toBeLessThan(64 * MiB);
+          else expect(CODES).toContain(result.code);
+        },
+      ),
+      { numRuns: 150 },
     );
   });
 });

@@ -22,7 +22,8 @@ export type ElfErrorCode =
   | 'ELF_NO_NOTES'
   | 'ELF_NO_THREADS'
   | 'ELF_STREAM_ORDER'
-  | 'ELF_NOT_ENDED';
+  | 'ELF_NOT_ENDED'
+  | 'ELF_INTERNAL';
 
 export interface ElfFailure {
   readonly ok: false;

@@ -124,6 +124,11 @@ interface Want {
   readonly thread?: number;
 }
 
+function internal(error: unknown): ElfFailure {
+  const message = error instanceof Error ? error.message : String(error);
+  return fail('ELF_INTERNAL', `mini core builder defect: ${message}`);
+}
+
 export function createMiniCoreBuilder(opts: MiniCoreOptions = {}): MiniCoreBuilder {
   return new Builder(opts, false);
 }
@@ -177,7 +182,13 @@ class Builder implements MiniCoreBuilder {
       );
       return;
     }
-    this.queue.push(chunk, offset);
+    // The observer sits in the worker's core loop: a defect here must cost the mini
+    // core, never the crash.
+    try {
+      this.queue.push(chunk, offset);
+    } catch (error) {
+      this.failure = internal(error);
+    }
   }
 
   end(info: { readonly bytes: number; readonly truncated: boolean }): void {
@@ -196,6 +207,14 @@ class Builder implements MiniCoreBuilder {
   }
 
   finish(readMemory?: ReadMemory): MiniCoreResult {
+    try {
+      return this.build(readMemory);
+    } catch (error) {
+      return internal(error);
+    }
+  }
+
+  private build(readMemory: ReadMemory | undefined): MiniCoreResult {
     const early = this.early();
     if (early !== undefined) return early;
     const { header } = this;
