@@ -25,6 +25,16 @@ export type ElfErrorCode =
   | 'ELF_NOT_ENDED'
   | 'ELF_INTERNAL';
 
+/** The codes that mean "this core is damaged or unusual", as against misuse or a defect. */
+export const ELF_INPUT_ERROR_CODES: readonly ElfErrorCode[] = [
+  'ELF_SHORT',
+  'ELF_NOT_CORE',
+  'ELF_UNSUPPORTED',
+  'ELF_BAD_PHDRS',
+  'ELF_NO_NOTES',
+  'ELF_NO_THREADS',
+];
+
 export interface ElfFailure {
   readonly ok: false;
   readonly code: ElfErrorCode;

@@ -9,4 +9,4 @@ export {
 } from './mini-core.js';
 export { readCoreNotes, type CoreNotes, type CoreNotesResult } from './read-notes.js';
 export type { CoreFileMapping, CoreThread } from './notes.js';
-export type { ElfErrorCode, ElfFailure } from './core-layout.js';
+export { ELF_INPUT_ERROR_CODES, type ElfErrorCode, type ElfFailure } from './core-layout.js';

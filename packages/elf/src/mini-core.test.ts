@@ -4,6 +4,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
+import { coreLoads } from '../../../test/support/elf.js';
+import { ELF_INPUT_ERROR_CODES } from './core-layout.js';
 import { PAGE_SIZE, PF_R, PF_W, PF_X } from './format.js';
 import { createMiniCoreBuilder, type MiniCoreResult, type ReadMemory } from './mini-core.js';
 import type { CoreNote } from './notes.js';
@@ -130,24 +132,6 @@ function feed(
   return builder.finish(readMemory);
 }
 
-/** PT_LOAD segments of a core: address, file offset, size. */
-function loads(core: Buffer): { vaddr: bigint; offset: number; size: number }[] {
-  const phoff = Number(core.readBigUInt64LE(32));
-  let phnum = core.readUInt16LE(56);
-  if (phnum === 0xffff) phnum = core.readUInt32LE(Number(core.readBigUInt64LE(40)) + 44);
-  const out = [];
-  for (let i = 0; i < phnum; i++) {
-    const at = phoff + i * 56;
-    if (core.readUInt32LE(at) !== 1) continue;
-    out.push({
-      vaddr: core.readBigUInt64LE(at + 16),
-      offset: Number(core.readBigUInt64LE(at + 8)),
-      size: Number(core.readBigUInt64LE(at + 32)),
-    });
-  }
-  return out;
-}
-
 describe('createMiniCoreBuilder', () => {
   it.for([1, 7, 4096, 65536, 1 << 20])(
     'keeps the same mini core whatever the chunk size (%i)',
@@ -163,7 +147,7 @@ describe('createMiniCoreBuilder', () => {
   it('keeps stacks, the first file page, exe headers and vdso; leaves the heap out', () => {
     const result = feed(syntheticCore(), 4096);
     if (!result.ok) throw new Error(result.reason);
-    const segs = loads(result.core);
+    const segs = coreLoads(result.core);
     for (const s of segs) {
       expect(BigInt(s.offset) % 4096n).toBe(s.vaddr % 4096n);
       // Each kept byte is the original memory: words hold their own address.
@@ -208,7 +192,7 @@ describe('createMiniCoreBuilder', () => {
       ranges: Array.from({ length: 70_000 }, (_, i) => range(0x10000000n + BigInt(i) * 0x2000n, 8)),
     });
     expect(many.readUInt16LE(56)).toBe(0xffff);
-    expect(loads(many)).toHaveLength(70_000);
+    expect(coreLoads(many)).toHaveLength(70_000);
     const again = feed(many, 1 << 20);
     if (!again.ok) throw new Error(again.reason);
     expect(readCoreNotes(many)).toMatchObject({ ok: true, threads: [{ tid: 1 }] });
@@ -216,12 +200,12 @@ describe('createMiniCoreBuilder', () => {
 
   it('keeps what arrived of a truncated core', () => {
     const core = syntheticCore();
-    const stack = loads(core).find((s) => s.vaddr === STACK);
+    const stack = coreLoads(core).find((s) => s.vaddr === STACK);
     if (stack === undefined) throw new Error('no stack');
     const result = feed(core, 3000, undefined, stack.offset + 0xc000);
     if (!result.ok) throw new Error(result.reason);
     expect(result.info.truncated).toBe(true);
-    expect(loads(result.core).map((s) => [s.vaddr, s.size])).toEqual([
+    expect(coreLoads(result.core).map((s) => [s.vaddr, s.size])).toEqual([
       [EXE, 0x1000],
       [STACK + 0xb000n, 0x1000],
     ]);
@@ -265,7 +249,7 @@ describe('createMiniCoreBuilder', () => {
     const result = feed(core, 4096, readMemory);
     if (!result.ok) throw new Error(result.reason);
     expect(result.info.linkMap).toEqual({ entries: 3, pages: 5, error: undefined });
-    const kept = loads(result.core).map((s) => s.vaddr);
+    const kept = coreLoads(result.core).map((s) => s.vaddr);
     for (const p of [rDebug, 0x7f0000200000n, 0x7f0000300000n, EXE + 0x3000n])
       expect(kept).toContain(p);
 
@@ -295,15 +279,6 @@ describe('createMiniCoreBuilder', () => {
     expect(builder.finish()).toMatchObject({ ok: false, code: 'ELF_STREAM_ORDER' });
   });
 });
-
-const CODES = [
-  'ELF_SHORT',
-  'ELF_NOT_CORE',
-  'ELF_UNSUPPORTED',
-  'ELF_BAD_PHDRS',
-  'ELF_NO_NOTES',
-  'ELF_NO_THREADS',
-];
 
 describe('fuzzed cores', () => {
   const base = syntheticCore({ threads: 3 });
@@ -349,10 +324,10 @@ describe('fuzzed cores', () => {
             expect(result.core.length).toBeLessThan(64 << 20);
             expect(readCoreNotes(result.core).ok).toBe(true);
           } else {
-            expect(CODES).toContain(result.code);
+            expect(ELF_INPUT_ERROR_CODES).toContain(result.code);
           }
           const notes = readCoreNotes(core);
-          if (!notes.ok) expect(CODES).toContain(notes.code);
+          if (!notes.ok) expect(ELF_INPUT_ERROR_CODES).toContain(notes.code);
         },
       ),
       { numRuns: 400 },
