@@ -7,7 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { coreLoads } from '../../../test/support/elf.js';
 import { ELF_INPUT_ERROR_CODES } from './core-layout.js';
 import { PAGE_SIZE, PF_R, PF_W, PF_X } from './format.js';
-import { createMiniCoreBuilder, type MiniCoreResult, type ReadMemory } from './mini-core.js';
+import {
+  createMiniCoreBuilder,
+  type MiniCoreOptions,
+  type MiniCoreResult,
+  type ReadMemory,
+} from './mini-core.js';
 import type { CoreNote } from './notes.js';
 import { readCoreNotes } from './read-notes.js';
 import { writeCore, type MemoryRange } from './write-core.js';
@@ -119,8 +124,9 @@ function feed(
   chunk: number,
   readMemory?: ReadMemory,
   truncateAt = core.length,
+  options: MiniCoreOptions = {},
 ): MiniCoreResult {
-  const builder = createMiniCoreBuilder();
+  const builder = createMiniCoreBuilder(options);
   const scratch = Buffer.alloc(chunk);
   for (let at = 0; at < truncateAt; at += chunk) {
     const n = Math.min(chunk, truncateAt - at);
@@ -172,6 +178,25 @@ describe('createMiniCoreBuilder', () => {
     const notes = readCoreNotes(result.core);
     if (!notes.ok) throw new Error(notes.reason);
     expect(notes.threads.map((t) => t.tid)).toEqual(Array.from({ length: 64 }, (_, i) => 100 + i));
+  });
+
+  it('keeps 64 full stack windows, and spends a smaller budget on the crashing thread first', () => {
+    const notes: CoreNote[] = [];
+    const ranges: MemoryRange[] = [];
+    for (let t = 0; t < 64; t++) {
+      const base = 0x7e0000000000n + BigInt(t) * 0x1000000n;
+      const size = (t === 0 ? 1 << 20 : 256 << 10) + PAGE_SIZE;
+      notes.push(prstatus(100 + t, base + 0x1000n + 128n, 0n));
+      ranges.push(range(base, size));
+    }
+    const core = writeCore({ osabi: 0, machine: 62, flags: 0, notes, ranges });
+    const all = feed(core, 1 << 20);
+    if (!all.ok) throw new Error(all.reason);
+    expect(all.info).toMatchObject({ threads: 64, memoryBytes: (1 << 20) + 63 * (256 << 10) });
+    const small = feed(core, 1 << 20, undefined, core.length, { maxKeptBytes: 2 << 20 });
+    if (!small.ok) throw new Error(small.reason);
+    expect(small.info).toMatchObject({ threads: 64, memoryBytes: 2 << 20 });
+    expect(coreLoads(small.core)[0]).toMatchObject({ vaddr: 0x7e0000001000n, size: 1 << 20 });
   });
 
   it('reads and writes more than 65535 program headers (PN_XNUM)', () => {
