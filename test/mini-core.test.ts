@@ -25,6 +25,7 @@ import {
   buildMiniCorePrograms,
   dumpCores,
   euStack,
+  framesByThread,
   gdbBacktrace,
   type CrashProgram,
 } from './support/mini-core.js';
@@ -169,6 +170,43 @@ describe('mini core from a real kernel core', () => {
     sizes.push(
       `${name}: full ${full.length} B, mini ${result.core.length} B (without link_map ${alone.core.length} B), ` +
         `${result.info.threads} threads, ${result.info.segments} segments, link_map ${result.info.linkMap.entries} entries/${result.info.linkMap.pages} pages, signal frames ${result.info.signalFrames}`,
+    );
+  });
+});
+
+describe('mini core of a 70-thread crash', () => {
+  it('keeps the first 64 threads, whose stacks eu-stack and gdb read as on the full core', async () => {
+    const program = programs.find((p) => p.name === 'threads70');
+    const corePath = cores.get('threads70');
+    if (program === undefined || corePath === undefined) throw new Error('no core for threads70');
+    const full = readFileSync(corePath);
+    const result = buildMiniCore(full, 70, memoryOf(full));
+    if (!result.ok) throw new Error(`${result.code}: ${result.reason}`);
+    expect(result.info).toMatchObject({ threads: 64, threadsInCore: 70, signal: 11 });
+    const mini = join(dir, 'mini.threads70');
+    writeFileSync(mini, result.core);
+    const fullNotes = readCoreNotes(full);
+    const miniNotes = readCoreNotes(result.core);
+    if (!fullNotes.ok || !miniNotes.ok) throw new Error('notes unreadable');
+    // The crashing thread is first in both; readCoreNotes reads at most 64 threads too.
+    expect(miniNotes.threads).toEqual(fullNotes.threads.slice(0, 64));
+
+    for (const tool of [euStack, gdbBacktrace]) {
+      const [fullText, miniText] = await Promise.all([
+        tool(corePath, program.exe),
+        tool(mini, program.exe),
+      ]);
+      const fullThreads = framesByThread(fullText);
+      const miniThreads = framesByThread(miniText);
+      expect(fullThreads.size).toBe(70);
+      expect(miniThreads.size).toBe(64);
+      for (const [tid, frames] of miniThreads) {
+        expect(frames.length).toBeGreaterThan(0);
+        expect(frames).toBe(fullThreads.get(tid));
+      }
+    }
+    sizes.push(
+      `threads70: full ${full.length} B, mini ${result.core.length} B, 64 of 70 threads, ${result.info.segments} segments`,
     );
   });
 });

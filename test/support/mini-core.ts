@@ -28,7 +28,15 @@ export interface CrashProgram {
 }
 
 const CFLAGS = ['-O0', '-g', '-Wall', '-fno-omit-frame-pointer'];
-const SOURCES = ['mc-chain', 'mc-recurse', 'mc-lib', 'mc-libcrash', 'mc-dlopen', 'mc-altstack'];
+const SOURCES = [
+  'mc-chain',
+  'mc-recurse',
+  'mc-lib',
+  'mc-libcrash',
+  'mc-dlopen',
+  'mc-altstack',
+  'mc-threads70',
+];
 
 async function gcc(args: readonly string[], output: string): Promise<void> {
   const partial = `${output}.${process.pid}.partial`;
@@ -52,7 +60,7 @@ export async function buildMiniCorePrograms(): Promise<CrashProgram[]> {
   );
   const src = (name: string): string => join(CRASHERS_DIR, `${name}.c`);
   const out = (name: string): string => join(dir, name);
-  if (!existsSync(out('mc-altstack'))) {
+  if (!existsSync(out('mc-threads70'))) {
     mkdirSync(dir, { recursive: true });
     chmodSync(dir, 0o755);
     // The crashing library, linked by path: no SONAME.
@@ -72,6 +80,7 @@ export async function buildMiniCorePrograms(): Promise<CrashProgram[]> {
     await gcc([src('mc-chain')], out('mc-chain'));
     await gcc([src('mc-recurse')], out('mc-recurse'));
     await gcc([src('mc-altstack')], out('mc-altstack'));
+    await gcc(['-pthread', src('mc-threads70')], out('mc-threads70'));
   }
   return [
     { name: 'chain', exe: out('mc-chain'), args: [] },
@@ -83,6 +92,7 @@ export async function buildMiniCorePrograms(): Promise<CrashProgram[]> {
     { name: 'soname', exe: out('mc-soname'), args: [] },
     { name: 'altstack', exe: out('mc-altstack'), args: [] },
     { name: 'altstack-inside', exe: out('mc-altstack'), args: ['inside'] },
+    { name: 'threads70', exe: out('mc-threads70'), args: [] },
   ];
 }
 
@@ -109,6 +119,22 @@ export async function dumpCores(
     }
   });
   return cores;
+}
+
+/** Split eu-stack or gdb output into one block of lines per thread, by TID/LWP. */
+export function framesByThread(text: string): Map<number, string> {
+  const threads = new Map<number, string>();
+  let tid: number | undefined;
+  for (const line of text.split('\n')) {
+    const header = /^(?:TID (\d+):|Thread \d+ \(LWP (\d+)\):)$/.exec(line);
+    if (header !== null) {
+      tid = Number(header[1] ?? header[2]);
+      threads.set(tid, '');
+    } else if (tid !== undefined && line.startsWith('#')) {
+      threads.set(tid, `${threads.get(tid) ?? ''}${line}\n`);
+    }
+  }
+  return threads;
 }
 
 /** eu-stack's frames for a core (module names included), PID/TID lines kept. */

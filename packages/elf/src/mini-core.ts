@@ -155,6 +155,7 @@ class Builder implements MiniCoreBuilder {
   private noteReader: NoteReader;
   private keptBytes = 0;
   private readonly kept: Kept[] = [];
+  private readonly stacks: Kept[] = [];
   private signalFrames = 0;
   private readonly framesPerThread = new Map<number, number>();
   private ended: { bytes: number; truncated: boolean } | undefined;
@@ -391,11 +392,14 @@ class Builder implements MiniCoreBuilder {
     if (segment === undefined || want.end <= want.start) return;
     const segmentEnd = segment.vaddr + BigInt(segment.filesz);
     const end = want.end < segmentEnd ? want.end : segmentEnd;
-    // A range already kept whole need not stream twice (threads sharing a window).
-    const covered = this.kept.some(
-      (k) => k.address <= want.start && k.address + BigInt(k.data.length) >= end,
-    );
-    if (covered) return;
+    // A stack range already kept whole need not stream twice (threads sharing a window,
+    // a signal frame pointing into a kept stack). Stacks only: at most a few hundred.
+    if (want.thread !== undefined) {
+      const covered = this.stacks.some(
+        (k) => k.address <= want.start && k.address + BigInt(k.data.length) >= end,
+      );
+      if (covered) return;
+    }
     const size = Number(end - want.start);
     if (this.keptBytes + size > this.maxKeptBytes) return;
     this.keptBytes += size;
@@ -409,6 +413,7 @@ class Builder implements MiniCoreBuilder {
     };
     this.kept.push(kept);
     const thread = want.thread;
+    if (thread !== undefined) this.stacks.push(kept);
     this.queue.want({
       start: from,
       end: from + kept.data.length,
