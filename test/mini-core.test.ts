@@ -174,6 +174,35 @@ describe('mini core from a real kernel core', () => {
   });
 });
 
+describe('mini core of a stack overflow', () => {
+  it('keeps the stack window when SP-128 is below the stack mapping', async () => {
+    const program = programs.find((p) => p.name === 'overflow');
+    const corePath = cores.get('overflow');
+    if (program === undefined || corePath === undefined) throw new Error('no core for overflow');
+    const full = readFileSync(corePath);
+    const result = buildMiniCore(full, 8, memoryOf(full));
+    if (!result.ok) throw new Error(`${result.code}: ${result.reason}`);
+    const mini = join(dir, 'mini.overflow');
+    writeFileSync(mini, result.core);
+    // eu-stack shows at most 256 frames, gdb is asked for 64: both within the 1 MiB window.
+    const [fullStack, miniStack] = await Promise.all([
+      euStack(corePath, program.exe),
+      euStack(mini, program.exe),
+    ]);
+    expect(fullStack.split('\n').filter((l) => l.includes(' overflow - ')).length).toBeGreaterThan(
+      200,
+    );
+    expect(miniStack).toBe(fullStack);
+    const [fullBt, miniBt] = await Promise.all([
+      gdbBacktrace(corePath, program.exe, 64),
+      gdbBacktrace(mini, program.exe, 64),
+    ]);
+    expect(fullBt).toMatch(/^#63 /m);
+    expect(miniBt).toBe(fullBt);
+    sizes.push(`overflow: full ${full.length} B, mini ${result.core.length} B`);
+  });
+});
+
 describe('mini core of a 70-thread crash', () => {
   it('keeps the first 64 threads, whose stacks eu-stack and gdb read as on the full core', async () => {
     const program = programs.find((p) => p.name === 'threads70');

@@ -36,6 +36,7 @@ const SOURCES = [
   'mc-dlopen',
   'mc-altstack',
   'mc-threads70',
+  'mc-overflow',
 ];
 
 async function gcc(args: readonly string[], output: string): Promise<void> {
@@ -60,7 +61,7 @@ export async function buildMiniCorePrograms(): Promise<CrashProgram[]> {
   );
   const src = (name: string): string => join(CRASHERS_DIR, `${name}.c`);
   const out = (name: string): string => join(dir, name);
-  if (!existsSync(out('mc-threads70'))) {
+  if (!existsSync(out('mc-overflow'))) {
     mkdirSync(dir, { recursive: true });
     chmodSync(dir, 0o755);
     // The crashing library, linked by path: no SONAME.
@@ -81,6 +82,7 @@ export async function buildMiniCorePrograms(): Promise<CrashProgram[]> {
     await gcc([src('mc-recurse')], out('mc-recurse'));
     await gcc([src('mc-altstack')], out('mc-altstack'));
     await gcc(['-pthread', src('mc-threads70')], out('mc-threads70'));
+    await gcc([src('mc-overflow')], out('mc-overflow'));
   }
   return [
     { name: 'chain', exe: out('mc-chain'), args: [] },
@@ -93,6 +95,7 @@ export async function buildMiniCorePrograms(): Promise<CrashProgram[]> {
     { name: 'altstack', exe: out('mc-altstack'), args: [] },
     { name: 'altstack-inside', exe: out('mc-altstack'), args: ['inside'] },
     { name: 'threads70', exe: out('mc-threads70'), args: [] },
+    { name: 'overflow', exe: out('mc-overflow'), args: [] },
   ];
 }
 
@@ -151,13 +154,14 @@ export async function euStack(core: string, exe: string): Promise<string> {
 }
 
 /**
- * gdb's `thread apply all bt` for a core, with the thread headers reduced to the LWP
+ * gdb's `thread apply all bt` (innermost `frames` only, if given) for a core, with the thread headers reduced to the LWP
  * (libthread_db may or may not name the pthread) and gdb's banner lines dropped.
  */
-export async function gdbBacktrace(core: string, exe: string): Promise<string> {
+export async function gdbBacktrace(core: string, exe: string, frames?: number): Promise<string> {
+  const bt = frames === undefined ? 'thread apply all bt' : `thread apply all bt ${frames}`;
   const { stdout } = await execFileAsync(
     'gdb',
-    ['-batch', '-nx', '-ex', 'set debuginfod enabled off', '-ex', 'thread apply all bt', exe, core],
+    ['-batch', '-nx', '-ex', 'set debuginfod enabled off', '-ex', bt, exe, core],
     { maxBuffer: 16 << 20 },
   );
   return stdout

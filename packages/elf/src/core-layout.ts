@@ -141,6 +141,30 @@ export function parsePhdrs(table: Buffer): CoreSegments {
   return { loads, notes };
 }
 
+/**
+ * The first PT_LOAD segment with file data in [start, end): the one holding `start`, else
+ * the lowest one starting inside the range (a stack window whose SP-128 lies in the
+ * unmapped guard page below the stack, as after a stack overflow).
+ */
+export function findLoadIn(
+  loads: readonly Segment[],
+  start: bigint,
+  end: bigint,
+): Segment | undefined {
+  const holding = findLoad(loads, start);
+  if (holding !== undefined) return holding;
+  let lo = 0;
+  let hi = loads.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const s = loads[mid];
+    if (s !== undefined && s.vaddr <= start) lo = mid + 1;
+    else hi = mid;
+  }
+  const next = loads[lo];
+  return next !== undefined && next.vaddr < end ? next : undefined;
+}
+
 /** The PT_LOAD segment whose file data holds `address`, by binary search. */
 export function findLoad(loads: readonly Segment[], address: bigint): Segment | undefined {
   let lo = 0;

@@ -17,6 +17,7 @@ import {
   type ElfFailure,
   fail,
   findLoad,
+  findLoadIn,
   MAX_PHNUM,
   parseCoreHeader,
   parsePhdrs,
@@ -388,24 +389,25 @@ class Builder implements MiniCoreBuilder {
   /** Capture the part of a wanted address range that lies in one segment's file data. */
   private keep(want: Want): void {
     const loads = this.segments?.loads ?? [];
-    const segment: Segment | undefined = findLoad(loads, want.start);
+    const segment: Segment | undefined = findLoadIn(loads, want.start, want.end);
     if (segment === undefined || want.end <= want.start) return;
+    const start = want.start > segment.vaddr ? want.start : segment.vaddr;
     const segmentEnd = segment.vaddr + BigInt(segment.filesz);
     const end = want.end < segmentEnd ? want.end : segmentEnd;
     // A stack range already kept whole need not stream twice (threads sharing a window,
     // a signal frame pointing into a kept stack). Stacks only: at most a few hundred.
     if (want.thread !== undefined) {
       const covered = this.stacks.some(
-        (k) => k.address <= want.start && k.address + BigInt(k.data.length) >= end,
+        (k) => k.address <= start && k.address + BigInt(k.data.length) >= end,
       );
       if (covered) return;
     }
-    const size = Number(end - want.start);
+    const size = Number(end - start);
     if (this.keptBytes + size > this.maxKeptBytes) return;
     this.keptBytes += size;
-    const from = segment.offset + Number(want.start - segment.vaddr);
+    const from = segment.offset + Number(start - segment.vaddr);
     const kept: Kept = {
-      address: want.start,
+      address: start,
       flags: segment.flags,
       data: Buffer.alloc(size),
       from: -1,
