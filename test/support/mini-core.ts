@@ -1,5 +1,5 @@
 // Real cores for the mini-core tests: the crash programs of test/fixtures/crashers/mc-*.c
-// (plus threads.c and alloc.c), built with their shared libraries, crashed by the real
+// (plus alloc.c), built with their shared libraries, crashed by the real
 // kernel with core_pattern pointing at a file in a temp dir (changed under the kernel
 // lock, restored after), and the tools that read cores (eu-stack, gdb).
 import { execFile } from 'node:child_process';
@@ -35,7 +35,7 @@ const SOURCES = [
   'mc-libcrash',
   'mc-dlopen',
   'mc-altstack',
-  'mc-threads70',
+  'mc-threads',
   'mc-overflow',
 ];
 
@@ -81,12 +81,13 @@ export async function buildMiniCorePrograms(): Promise<CrashProgram[]> {
     await gcc([src('mc-chain')], out('mc-chain'));
     await gcc([src('mc-recurse')], out('mc-recurse'));
     await gcc([src('mc-altstack')], out('mc-altstack'));
-    await gcc(['-pthread', src('mc-threads70')], out('mc-threads70'));
+    await gcc(['-pthread', src('mc-threads')], out('mc-threads'));
     await gcc([src('mc-overflow')], out('mc-overflow'));
   }
   return [
     { name: 'chain', exe: out('mc-chain'), args: [] },
-    { name: 'threads', exe: await compileCrasher('threads'), args: [] },
+    // Four threads in pause(), main crashes.
+    { name: 'threads', exe: out('mc-threads'), args: ['4'] },
     { name: 'recurse', exe: out('mc-recurse'), args: [] },
     { name: 'shared-lib', exe: out('mc-libcrash'), args: [] },
     { name: 'heap-256m', exe: await compileCrasher('alloc'), args: ['256', 'touch'] },
@@ -94,7 +95,7 @@ export async function buildMiniCorePrograms(): Promise<CrashProgram[]> {
     { name: 'soname', exe: out('mc-soname'), args: [] },
     { name: 'altstack', exe: out('mc-altstack'), args: [] },
     { name: 'altstack-inside', exe: out('mc-altstack'), args: ['inside'] },
-    { name: 'threads70', exe: out('mc-threads70'), args: [] },
+    { name: 'threads70', exe: out('mc-threads'), args: ['69'] },
     { name: 'overflow', exe: out('mc-overflow'), args: [] },
   ];
 }
