@@ -28,6 +28,8 @@ export class CaptureQueue {
   private captures: Capture[] = [];
   private head = 0;
   private queued: Capture[] = [];
+  /** Start of the first capture not done (sorted by start), for the fast path. */
+  private nextStart = Infinity;
   /** Start of the chunk being processed: bytes from here on are still readable. */
   private available = 0;
 
@@ -41,8 +43,14 @@ export class CaptureQueue {
 
   /** Feed one chunk; `offset` must equal `position`. */
   push(chunk: Buffer, offset: number): void {
-    this.available = offset;
     const end = offset + chunk.length;
+    // The common case, most of a large core: nothing wanted in this chunk.
+    if (end <= this.nextStart && this.queued.length === 0) {
+      this.position = end;
+      this.available = end;
+      return;
+    }
+    this.available = offset;
     this.merge();
     for (;;) {
       for (let i = this.head; i < this.captures.length; i++) {
@@ -64,6 +72,7 @@ export class CaptureQueue {
       if (this.queued.length === 0) break;
       this.merge();
     }
+    this.nextStart = this.captures[this.head]?.start ?? Infinity;
     this.position = end;
     this.available = end;
   }
