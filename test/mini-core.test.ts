@@ -103,6 +103,20 @@ afterAll(() => {
   else rmSync(dir, { recursive: true, force: true });
 });
 
+/** The named program's full core and its mini core (written to a file), with readMemory. */
+function miniCoreOf(name: string) {
+  const program = programs.find((p) => p.name === name);
+  const corePath = cores.get(name);
+  if (program === undefined || corePath === undefined) throw new Error(`no core for ${name}`);
+  const full = readFileSync(corePath);
+  const seed = Array.from(Buffer.from(name)).reduce((h, c) => (h * 31 + c) >>> 0, 7);
+  const result = buildMiniCore(full, seed, memoryOf(full));
+  if (!result.ok) throw new Error(`${name}: ${result.code}: ${result.reason}`);
+  const mini = join(dir, `mini.${name}`);
+  writeFileSync(mini, result.core);
+  return { exe: program.exe, corePath, full, seed, result, mini };
+}
+
 describe('mini core from a real kernel core', () => {
   it.for([
     'chain',
@@ -115,16 +129,7 @@ describe('mini core from a real kernel core', () => {
     'altstack',
     'altstack-inside',
   ])('%s: eu-stack and gdb see the same stacks as on the full core', async (name) => {
-    const program = programs.find((p) => p.name === name);
-    const corePath = cores.get(name);
-    if (program === undefined || corePath === undefined) throw new Error(`no core for ${name}`);
-    const full = readFileSync(corePath);
-    const seed = Array.from(Buffer.from(name)).reduce((h, c) => (h * 31 + c) >>> 0, 7);
-
-    const result = buildMiniCore(full, seed, memoryOf(full));
-    if (!result.ok) throw new Error(`${result.code}: ${result.reason}`);
-    const mini = join(dir, `mini.${name}`);
-    writeFileSync(mini, result.core);
+    const { exe, corePath, full, seed, result, mini } = miniCoreOf(name);
     expect(result.info.linkMap.error).toBeUndefined();
     expect(result.info.linkMap.entries).toBeGreaterThan(1);
 
@@ -135,16 +140,13 @@ describe('mini core from a real kernel core', () => {
     expect(miniNotes.threads).toEqual(fullNotes.threads);
     expect(result.info.signal).toBe(11);
 
-    const [fullStack, miniStack] = await Promise.all([
-      euStack(corePath, program.exe),
-      euStack(mini, program.exe),
-    ]);
+    const [fullStack, miniStack] = await Promise.all([euStack(corePath, exe), euStack(mini, exe)]);
     expect(fullStack.split('\n').filter((l) => l.startsWith('#')).length).toBeGreaterThan(2);
     expect(miniStack).toBe(fullStack);
 
     const [fullBt, miniBt] = await Promise.all([
-      gdbBacktrace(corePath, program.exe),
-      gdbBacktrace(mini, program.exe),
+      gdbBacktrace(corePath, exe),
+      gdbBacktrace(mini, exe),
     ]);
     expect(fullBt).toMatch(/^#0 /m);
     expect(miniBt).toBe(fullBt);
@@ -159,7 +161,7 @@ describe('mini core from a real kernel core', () => {
         .split('\n')
         .filter((l) => l.startsWith('#'))
         .map((l) => l.replace(/ - .*$/, ''));
-    expect(frames(await euStack(aloneMini, program.exe))).toEqual(frames(fullStack));
+    expect(frames(await euStack(aloneMini, exe))).toEqual(frames(fullStack));
 
     // Dumped inside the handler: the main stack is reached through the signal frame only.
     if (name === 'altstack-inside') {
@@ -176,26 +178,16 @@ describe('mini core from a real kernel core', () => {
 
 describe('mini core of a stack overflow', () => {
   it('keeps the stack window when SP-128 is below the stack mapping', async () => {
-    const program = programs.find((p) => p.name === 'overflow');
-    const corePath = cores.get('overflow');
-    if (program === undefined || corePath === undefined) throw new Error('no core for overflow');
-    const full = readFileSync(corePath);
-    const result = buildMiniCore(full, 8, memoryOf(full));
-    if (!result.ok) throw new Error(`${result.code}: ${result.reason}`);
-    const mini = join(dir, 'mini.overflow');
-    writeFileSync(mini, result.core);
+    const { exe, corePath, full, result, mini } = miniCoreOf('overflow');
     // eu-stack shows at most 256 frames, gdb is asked for 64: both within the 1 MiB window.
-    const [fullStack, miniStack] = await Promise.all([
-      euStack(corePath, program.exe),
-      euStack(mini, program.exe),
-    ]);
+    const [fullStack, miniStack] = await Promise.all([euStack(corePath, exe), euStack(mini, exe)]);
     expect(fullStack.split('\n').filter((l) => l.includes(' overflow - ')).length).toBeGreaterThan(
       200,
     );
     expect(miniStack).toBe(fullStack);
     const [fullBt, miniBt] = await Promise.all([
-      gdbBacktrace(corePath, program.exe, 64),
-      gdbBacktrace(mini, program.exe, 64),
+      gdbBacktrace(corePath, exe, 64),
+      gdbBacktrace(mini, exe, 64),
     ]);
     expect(fullBt).toMatch(/^#63 /m);
     expect(miniBt).toBe(fullBt);
@@ -205,15 +197,8 @@ describe('mini core of a stack overflow', () => {
 
 describe('mini core of a 70-thread crash', () => {
   it('keeps the first 64 threads, whose stacks eu-stack and gdb read as on the full core', async () => {
-    const program = programs.find((p) => p.name === 'threads70');
-    const corePath = cores.get('threads70');
-    if (program === undefined || corePath === undefined) throw new Error('no core for threads70');
-    const full = readFileSync(corePath);
-    const result = buildMiniCore(full, 70, memoryOf(full));
-    if (!result.ok) throw new Error(`${result.code}: ${result.reason}`);
+    const { exe, corePath, full, result, mini } = miniCoreOf('threads70');
     expect(result.info).toMatchObject({ threads: 64, threadsInCore: 70, signal: 11 });
-    const mini = join(dir, 'mini.threads70');
-    writeFileSync(mini, result.core);
     const fullNotes = readCoreNotes(full);
     const miniNotes = readCoreNotes(result.core);
     if (!fullNotes.ok || !miniNotes.ok) throw new Error('notes unreadable');
@@ -221,10 +206,7 @@ describe('mini core of a 70-thread crash', () => {
     expect(miniNotes.threads).toEqual(fullNotes.threads.slice(0, 64));
 
     for (const tool of [euStack, gdbBacktrace]) {
-      const [fullText, miniText] = await Promise.all([
-        tool(corePath, program.exe),
-        tool(mini, program.exe),
-      ]);
+      const [fullText, miniText] = await Promise.all([tool(corePath, exe), tool(mini, exe)]);
       const fullThreads = framesByThread(fullText);
       const miniThreads = framesByThread(miniText);
       expect(fullThreads.size).toBe(70);
