@@ -23,22 +23,12 @@ import {
   parsePhdrs,
   type Segment,
 } from './core-layout.js';
-import {
-  alignDown,
-  AT_PHDR,
-  AT_PHNUM,
-  AT_SYSINFO_EHDR,
-  EHDR_SIZE,
-  EM_X86_64,
-  PAGE_SIZE,
-  PF_R,
-  PF_W,
-  PHDR_SIZE,
-  PN_XNUM,
-} from './format.js';
+import { EHDR_SIZE, EM_X86_64, PF_R, PF_W, PHDR_SIZE, PN_XNUM } from './format.js';
 import { PageReader, type ReadMemory, walkLinkMap } from './link-map.js';
 import { type CoreNote, interpretNotes, NoteReader } from './notes.js';
 import { findAltstackFrames } from './signal-frame.js';
+import { mergeMemory, type MemoryPiece } from './memory-ranges.js';
+import { stackWindow, wantedMemory, type WantedRange, type WindowSizes } from './wanted-memory.js';
 import { type MemoryRange, writeCore } from './write-core.js';
 
 export type { ReadMemory } from './link-map.js';
@@ -104,11 +94,6 @@ export interface MiniCoreBuilder extends CoreObserver {
 
 export type { ElfErrorCode, ElfFailure };
 
-const PAGE = BigInt(PAGE_SIZE);
-const RED_ZONE = 128n;
-const MAX_VDSO_BYTES = 64 << 10;
-const MAX_EXEC_PHDR_BYTES = 64 << 10;
-
 interface Kept {
   readonly address: bigint;
   readonly flags: number;
@@ -116,13 +101,6 @@ interface Kept {
   /** The part of data that arrived: [from, to) (less than all when truncated or wanted late). */
   from: number;
   to: number;
-}
-
-interface Want {
-  readonly start: bigint;
-  readonly end: bigint;
-  /** Stack window of this thread (index), for following signal frames. */
-  readonly thread?: number;
 }
 
 function internal(error: unknown): ElfFailure {
@@ -146,8 +124,7 @@ export function readNotesOnly(
 
 class Builder implements MiniCoreBuilder {
   private readonly queue = new CaptureQueue();
-  private readonly crashingStackBytes: bigint;
-  private readonly threadStackBytes: bigint;
+  private readonly sizes: WindowSizes;
   private readonly maxSignalFrames: number;
   private readonly maxKeptBytes: number;
   private failure: ElfFailure | undefined;
@@ -165,8 +142,11 @@ class Builder implements MiniCoreBuilder {
     private readonly opts: MiniCoreOptions,
     private readonly notesOnly: boolean,
   ) {
-    this.crashingStackBytes = BigInt(opts.crashingStackBytes ?? 1 << 20);
-    this.threadStackBytes = BigInt(opts.threadStackBytes ?? 256 << 10);
+    this.sizes = {
+      crashingStackBytes: BigInt(opts.crashingStackBytes ?? 1 << 20),
+      threadStackBytes: BigInt(opts.threadStackBytes ?? 256 << 10),
+      maxFirstPages: opts.maxFirstPages ?? 2048,
+    };
     this.maxSignalFrames = opts.maxSignalFrames ?? 2;
     this.maxKeptBytes = opts.maxKeptBytes ?? 24 << 20;
     this.noteReader = this.newNoteReader();
@@ -352,42 +332,11 @@ class Builder implements MiniCoreBuilder {
   private onNotes(): void {
     if (this.notesOnly || this.header === undefined || this.segments === undefined) return;
     const info = interpretNotes(this.noteReader.kept, this.header.machine);
-    // In order of importance: the memory budget may run out.
-    const wants: Want[] = [];
-    const stack = (i: number): void => {
-      const sp = info.threads[i]?.sp;
-      if (sp === undefined) return;
-      const start = alignDown(sp - RED_ZONE, PAGE);
-      const size = i === 0 ? this.crashingStackBytes : this.threadStackBytes;
-      wants.push({ start, end: start + size, thread: i });
-    };
-    stack(0);
-    const phdr = info.auxv.get(AT_PHDR);
-    const phnum = info.auxv.get(AT_PHNUM);
-    if (phdr !== undefined && phnum !== undefined) {
-      const start = alignDown(phdr, PAGE);
-      const bytes = phnum * BigInt(PHDR_SIZE);
-      const capped = bytes < BigInt(MAX_EXEC_PHDR_BYTES) ? bytes : BigInt(MAX_EXEC_PHDR_BYTES);
-      wants.push({ start, end: alignDown(phdr + capped + PAGE - 1n, PAGE) });
-    }
-    const vdso = info.auxv.get(AT_SYSINFO_EHDR);
-    const vdsoSegment = vdso === undefined ? undefined : findLoad(this.segments.loads, vdso);
-    if (vdsoSegment !== undefined) {
-      const size = Math.min(vdsoSegment.filesz, MAX_VDSO_BYTES);
-      wants.push({ start: vdsoSegment.vaddr, end: vdsoSegment.vaddr + BigInt(size) });
-    }
-    let firstPages = 0;
-    for (const file of info.files) {
-      if (file.fileOffset !== 0n) continue;
-      if (firstPages++ >= (this.opts.maxFirstPages ?? 2048)) break;
-      wants.push({ start: file.start, end: file.start + PAGE });
-    }
-    for (let i = 1; i < info.threads.length; i++) stack(i);
-    for (const want of wants) this.keep(want);
+    for (const want of wantedMemory(info, this.segments.loads, this.sizes)) this.keep(want);
   }
 
   /** Capture the part of a wanted address range that lies in one segment's file data. */
-  private keep(want: Want): void {
+  private keep(want: WantedRange): void {
     const loads = this.segments?.loads ?? [];
     const segment: Segment | undefined = findLoadIn(loads, want.start, want.end);
     if (segment === undefined || want.end <= want.start) return;
@@ -443,47 +392,22 @@ class Builder implements MiniCoreBuilder {
     this.framesPerThread.set(thread, done + frames.length);
     for (const frame of frames) {
       this.signalFrames++;
-      const start = alignDown(frame.sp - RED_ZONE, PAGE);
-      const size = thread === 0 ? this.crashingStackBytes : this.threadStackBytes;
-      this.keep({ start, end: start + size, thread });
+      this.keep(stackWindow(frame.sp, thread, this.sizes));
     }
   }
 
   /** Kept memory, from the stream and from readMemory, as disjoint ranges in address order. */
   private ranges(memory: PageReader | undefined): MemoryRange[] {
-    const pieces: { address: bigint; flags: number; data: Buffer }[] = [];
+    const pieces: MemoryPiece[] = [];
     for (const k of this.kept) {
       if (k.from < 0 || k.to <= k.from) continue;
-      pieces.push({
-        address: k.address + BigInt(k.from),
-        flags: k.flags,
-        data: k.data.subarray(k.from, k.to),
-      });
+      const data = k.data.subarray(k.from, k.to);
+      pieces.push({ address: k.address + BigInt(k.from), flags: k.flags, data });
     }
     for (const [address, data] of memory?.pages ?? []) {
       const segment = findLoad(this.segments?.loads ?? [], address);
       pieces.push({ address, flags: segment?.flags ?? PF_R | PF_W, data });
     }
-    pieces.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
-    const ranges: { address: bigint; flags: number; parts: Buffer[]; size: number }[] = [];
-    let end = 0n;
-    for (const piece of pieces) {
-      let { address, data } = piece;
-      if (address < end) {
-        const overlap = end - address;
-        if (overlap >= BigInt(data.length)) continue;
-        data = data.subarray(Number(overlap));
-        address = end;
-      }
-      const last = ranges[ranges.length - 1];
-      if (last !== undefined && address === end && last.flags === piece.flags) {
-        last.parts.push(data);
-        last.size += data.length;
-      } else {
-        ranges.push({ address, flags: piece.flags, parts: [data], size: data.length });
-      }
-      end = address + BigInt(data.length);
-    }
-    return ranges;
+    return mergeMemory(pieces);
   }
 }
