@@ -56,3 +56,27 @@ export function readCoreNotes(core: Buffer): ElfNote[] {
 export function countCoreThreads(core: Buffer): number {
   return readCoreNotes(core).filter((n) => n.type === NT_PRSTATUS && n.name === 'CORE').length;
 }
+
+export interface CoreLoad {
+  vaddr: bigint;
+  offset: number;
+  size: number;
+}
+
+/** The PT_LOAD segments with file data of a 64-bit little-endian core (PN_XNUM too). */
+export function coreLoads(core: Buffer): CoreLoad[] {
+  const phoff = Number(core.readBigUInt64LE(32));
+  let phnum = core.readUInt16LE(56);
+  if (phnum === 0xffff) phnum = core.readUInt32LE(Number(core.readBigUInt64LE(40)) + 44);
+  const out: CoreLoad[] = [];
+  for (let i = 0; i < phnum; i++) {
+    const at = phoff + i * 56;
+    if (core.readUInt32LE(at) !== 1) continue;
+    out.push({
+      vaddr: core.readBigUInt64LE(at + 16),
+      offset: Number(core.readBigUInt64LE(at + 8)),
+      size: Number(core.readBigUInt64LE(at + 32)),
+    });
+  }
+  return out;
+}

@@ -1,2 +1,12 @@
-// Re-exports only. Filled in as the package is built (see README.md).
-export {};
+export {
+  createMiniCoreBuilder,
+  type CoreObserver,
+  type MiniCoreBuilder,
+  type MiniCoreInfo,
+  type MiniCoreOptions,
+  type MiniCoreResult,
+  type ReadMemory,
+} from './mini-core.js';
+export { readCoreNotes, type CoreNotes, type CoreNotesResult } from './read-notes.js';
+export type { CoreFileMapping, CoreThread } from './notes.js';
+export { ELF_INPUT_ERROR_CODES, type ElfErrorCode, type ElfFailure } from './core-layout.js';

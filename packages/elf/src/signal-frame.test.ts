@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+
+import { findAltstackFrames } from './signal-frame.js';
+
+const ALTSTACK = 0x5555_0000_0000n;
+const ALTSTACK_SIZE = 0x10000n;
+
+/** An rt_sigframe as the kernel writes it, at `at` bytes into a stack buffer. */
+function writeFrame(
+  stack: Buffer,
+  at: number,
+  { ssSp = ALTSTACK, ssFlags = 0, sp = 0x7ffd_0000_1000n } = {},
+): void {
+  stack.writeBigUInt64LE(0x7f00_0000_1234n, at); // pretcode: __restore_rt
+  stack.writeBigUInt64LE(0x7n, at + 8); // uc_flags: UC_FP_XSTATE | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS
+  stack.writeBigUInt64LE(ssSp, at + 24);
+  stack.writeUInt32LE(ssFlags, at + 32);
+  stack.writeBigUInt64LE(ALTSTACK_SIZE, at + 40);
+  stack.writeBigUInt64LE(sp, at + 48 + 15 * 8);
+  stack.writeBigUInt64LE(0x5555_5555_5000n, at + 48 + 16 * 8);
+}
+
+describe('findAltstackFrames', () => {
+  it('finds the frame of a handler on the alternate stack and its saved SP/PC', () => {
+    const stack = Buffer.alloc(0x2000);
+    writeFrame(stack, 0x1a08);
+    const window = ALTSTACK + 0xe000n;
+    expect(findAltstackFrames(stack, window, 2)).toEqual([
+      { frame: window + 0x1a08n, sp: 0x7ffd_0000_1000n, pc: 0x5555_5555_5000n },
+    ]);
+  });
+
+  it.for([
+    ['a uc_stack that does not contain the frame', { ssSp: ALTSTACK + 0x100000n }],
+    ['SS_DISABLE in ss_flags', { ssFlags: 2 }],
+    ['a saved SP on the alternate stack itself', { sp: ALTSTACK + 0x100n }],
+    ['no alternate stack (ss_sp 0)', { ssSp: 0n }],
+  ] as const)('ignores %s', ([, frame]) => {
+    const stack = Buffer.alloc(0x2000);
+    writeFrame(stack, 0x1a08, frame);
+    expect(findAltstackFrames(stack, ALTSTACK + 0xe000n, 2)).toEqual([]);
+  });
+
+  it('stops at max and reads only 8-byte aligned positions', () => {
+    const stack = Buffer.alloc(0x2000);
+    writeFrame(stack, 0x100);
+    writeFrame(stack, 0x800);
+    writeFrame(stack, 0x1000);
+    expect(findAltstackFrames(stack, ALTSTACK + 0xe000n, 2)).toHaveLength(2);
+    // The window starts 4 bytes off alignment: the frames at aligned addresses are found.
+    expect(findAltstackFrames(stack.subarray(4), ALTSTACK + 0xe004n, 5)).toHaveLength(3);
+  });
+});
