@@ -1,0 +1,149 @@
+// Our stack traces against systemd 252's, on the same cores: each program is
+// crashed through the real kernel into systemd's own helper and worker
+// (support/systemd-stack.ts, a private journald namespace); our libdw helper
+// then reads the core systemd stored, and our MESSAGE text and package
+// fields must equal what systemd logged, byte for byte.
+import { existsSync } from 'node:fs';
+
+import {
+  formatStackText,
+  isStackError,
+  packageFields,
+  runStackHelper,
+  STACK_HELPER_PATH,
+  type StackTrace,
+} from '@coredump-ts/stacktrace';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  buildStackPrograms,
+  EXE_PACKAGE_NOTE,
+  type StackPrograms,
+} from './support/stack-crashers.js';
+import {
+  crashThroughSystemd,
+  entryText,
+  removeSystemdCrashes,
+  SYSTEMD_COREDUMP,
+  type SystemdCrash,
+} from './support/systemd-stack.js';
+
+const CASES = ['threads', 'recurse', 'pkg', 'abort', 'dlopen', 'threads70'] as const;
+type Case = (typeof CASES)[number];
+
+const PACKAGE_FIELDS = [
+  'COREDUMP_PACKAGE_JSON',
+  'COREDUMP_PACKAGE_NAME',
+  'COREDUMP_PACKAGE_VERSION',
+];
+
+describe.skipIf(!existsSync(SYSTEMD_COREDUMP) || !existsSync(STACK_HELPER_PATH))(
+  "stack traces equal systemd 252's",
+  () => {
+    let programs: StackPrograms;
+    const crashes = new Map<Case, SystemdCrash>();
+    const traces = new Map<Case, StackTrace>();
+
+    beforeAll(async () => {
+      programs = await buildStackPrograms();
+      const done = await crashThroughSystemd(CASES.map((c) => programs[c]));
+      CASES.forEach((c, i) => {
+        const crash = done[i];
+        if (crash !== undefined) crashes.set(c, crash);
+      });
+      for (const [c, crash] of crashes) {
+        const result = await runStackHelper({ corePath: crash.corePath, exe: programs[c].exe });
+        if (isStackError(result)) throw new Error(`${c}: ${result.error}`);
+        traces.set(c, result);
+      }
+    }, 300_000);
+
+    afterAll(() => {
+      removeSystemdCrashes([...crashes.values()]);
+    });
+
+    function get(c: Case): { crash: SystemdCrash; trace: StackTrace; message: string } {
+      const crash = crashes.get(c);
+      const trace = traces.get(c);
+      if (crash === undefined || trace === undefined) throw new Error(`no crash for ${c}`);
+      return { crash, trace, message: entryText(crash.entry, 'MESSAGE') ?? '' };
+    }
+
+    it.for(CASES)("%s: MESSAGE is systemd's, stack trace included", (c) => {
+      const { crash, trace, message } = get(c);
+      const comm = entryText(crash.entry, 'COREDUMP_COMM') ?? '';
+      expect(message).toContain('\nStack trace of thread ');
+      expect(message).toBe(
+        `Process ${String(crash.exit.pid)} (${comm}) of user 0 dumped core.\n\n${formatStackText(trace)}`,
+      );
+    });
+
+    it.for(CASES)("%s: COREDUMP_PACKAGE_* are systemd's", (c) => {
+      const { crash, trace } = get(c);
+      const theirs = PACKAGE_FIELDS.flatMap((name) => {
+        const value = entryText(crash.entry, name);
+        return value === undefined ? [] : [{ name, value }];
+      });
+      expect(theirs.length).toBeGreaterThan(0);
+      expect(packageFields(trace, entryText(crash.entry, 'COREDUMP_EXE'))).toEqual(theirs);
+    });
+
+    it('multi-threaded: four threads, the crashing one first', () => {
+      const { crash, trace } = get('threads');
+      const tid = Number(/tid=(\d+)/.exec(crash.exit.stdout)?.[1]);
+      expect(trace.threads.map((t) => t.tid)).toHaveLength(4);
+      expect(trace.threads[0]?.tid).toBe(tid);
+    });
+
+    it('200-deep recursion: 64 frames, all in descend', () => {
+      const { trace } = get('recurse');
+      const frames = trace.threads[0]?.frames ?? [];
+      expect(frames).toHaveLength(64);
+      expect(frames.every((f) => f.function === 'descend' && f.module === 'stack-recurse')).toBe(
+        true,
+      );
+    });
+
+    it('70 threads: 64 shown, the crashing one first', () => {
+      const { crash, trace } = get('threads70');
+      const tid = Number(/tid=(\d+)/.exec(crash.exit.stdout)?.[1]);
+      expect(trace.threads).toHaveLength(64);
+      expect(trace.threads[0]?.tid).toBe(tid);
+    });
+
+    it('package notes: executable and library, each under its module name', () => {
+      const { crash, trace, message } = get('pkg');
+      expect(message).toContain(
+        `Module stack-pkg from deb cdts-crasher-${EXE_PACKAGE_NOTE.version}.amd64\n`,
+      );
+      expect(message).toMatch(
+        /\nModule libcdtspkg\.so\.1 from deb cdts-lib\.amd64, build-id=[0-9a-f]{40}\n/,
+      );
+      expect(entryText(crash.entry, 'COREDUMP_PACKAGE_NAME')).toBe('cdts-crasher');
+      const top = trace.threads[0]?.frames
+        .slice(0, 3)
+        .map((f) => `${f.function ?? ''}@${f.module ?? ''}`);
+      expect(top).toEqual([
+        'pkg_lib_store@libcdtspkg.so.1',
+        'pkg_lib_crash@libcdtspkg.so.1',
+        'call_library@stack-pkg',
+      ]);
+    });
+
+    it("dlopen'ed library: the crashing frame is in it", () => {
+      const { trace } = get('dlopen');
+      const top = trace.threads[0]?.frames[0];
+      expect(top?.module).toBe('libcdtsplugin.so');
+      expect(top?.function).toBe('plugin_store');
+    });
+
+    it('abort(): the trace goes through abort in libc', () => {
+      const { trace } = get('abort');
+      const frames = (trace.threads[0]?.frames ?? []).map(
+        (f) => `${f.function ?? ''}@${f.module ?? ''}`,
+      );
+      expect(frames).toContain('main@abort');
+      expect(frames.filter((f) => /abort@libc\.so\.6$/.test(f))).toHaveLength(1);
+    });
+  },
+);
