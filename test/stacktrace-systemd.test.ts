@@ -3,7 +3,10 @@
 // (support/systemd-stack.ts, a private journald namespace); our libdw helper
 // then reads the core systemd stored, and our MESSAGE text and package
 // fields must equal what systemd logged, byte for byte.
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 
 import {
   formatStackText,
@@ -14,6 +17,7 @@ import {
   type StackTrace,
 } from '@coredump-ts/stacktrace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { coreWithoutLinkMap } from './support/core-link-map.js';
 
 import {
   buildStackPrograms,
@@ -62,6 +66,26 @@ describe.skipIf(!existsSync(SYSTEMD_COREDUMP) || !existsSync(STACK_HELPER_PATH))
       removeSystemdCrashes([...crashes.values()]);
     });
 
+    const threadBlocks = (text: string): string =>
+      text.slice(text.indexOf('Stack trace of thread '));
+    const moduleLines = (text: string): string[] =>
+      text
+        .split('\n')
+        .filter((line) => line.startsWith('Module '))
+        .sort();
+    const parsedFields = (fields: { name: string; value: string }[]): unknown[] =>
+      fields.map(({ name, value }) => [
+        name,
+        name === 'COREDUMP_PACKAGE_JSON' ? (JSON.parse(value) as unknown) : value,
+      ]);
+
+    function packageValues(entry: SystemdCrash['entry']): { name: string; value: string }[] {
+      return PACKAGE_FIELDS.flatMap((name) => {
+        const value = entryText(entry, name);
+        return value === undefined ? [] : [{ name, value }];
+      });
+    }
+
     function get(c: Case): { crash: SystemdCrash; trace: StackTrace; message: string } {
       const crash = crashes.get(c);
       const trace = traces.get(c);
@@ -80,12 +104,39 @@ describe.skipIf(!existsSync(SYSTEMD_COREDUMP) || !existsSync(STACK_HELPER_PATH))
 
     it.for(CASES)("%s: COREDUMP_PACKAGE_* are systemd's", (c) => {
       const { crash, trace } = get(c);
-      const theirs = PACKAGE_FIELDS.flatMap((name) => {
-        const value = entryText(crash.entry, name);
-        return value === undefined ? [] : [{ name, value }];
-      });
+      const theirs = packageValues(crash.entry);
       expect(theirs.length).toBeGreaterThan(0);
       expect(packageFields(trace, entryText(crash.entry, 'COREDUMP_EXE'))).toEqual(theirs);
+    });
+
+    // Without link_map data (a mini core), libdwfl names modules by their
+    // NT_FILE paths and lists them in another order: the names must still be
+    // systemd's (SONAME, else basename), so the frames and Module lines are
+    // the same text, and the package fields the same values.
+    it.for(CASES)("%s: without link_map data, modules keep systemd's names", async (c) => {
+      const { crash, message } = get(c);
+      const exe = programs[c].exe;
+      const exeModule = traces.get(c)?.modules.find((m) => m.name === basename(exe));
+      if (exeModule === undefined) throw new Error(`${c}: no module for ${exe}`);
+      const dir = mkdtempSync(join(tmpdir(), 'cdts-no-link-map-'));
+      try {
+        const core = join(dir, 'core');
+        writeFileSync(core, coreWithoutLinkMap(crash.corePath, exe, BigInt(exeModule.start)));
+        // The patch worked: elfutils itself now names libc by its path.
+        expect(execFileSync('eu-unstrip', ['-n', '--core', core], { encoding: 'utf8' })).toMatch(
+          / \/\S*\/libc\.so\.6\n/,
+        );
+        const result = await runStackHelper({ corePath: core, exe });
+        if (isStackError(result)) throw new Error(result.error);
+        const ours = formatStackText(result);
+        expect(threadBlocks(ours)).toBe(threadBlocks(message));
+        expect(moduleLines(ours)).toEqual(moduleLines(message));
+        expect(parsedFields(packageFields(result, exe))).toEqual(
+          parsedFields(packageValues(crash.entry)),
+        );
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('multi-threaded: four threads, the crashing one first', () => {

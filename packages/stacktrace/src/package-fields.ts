@@ -59,9 +59,7 @@ function filename(path: string): string | undefined {
 }
 
 export type PackageFieldName =
-  | 'COREDUMP_PACKAGE_JSON'
-  | 'COREDUMP_PACKAGE_NAME'
-  | 'COREDUMP_PACKAGE_VERSION';
+  'COREDUMP_PACKAGE_JSON' | 'COREDUMP_PACKAGE_NAME' | 'COREDUMP_PACKAGE_VERSION';
 
 export interface PackageField {
   readonly name: PackageFieldName;

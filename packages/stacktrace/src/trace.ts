@@ -106,7 +106,10 @@ function thread(value: unknown, what: string): StackThread {
   if (typeof tid !== 'number' || !Number.isSafeInteger(tid)) {
     throw new InvalidTrace(`${what}.tid is not an integer`);
   }
-  return { tid, frames: array(t['frames'], `${what}.frames`).map((f, i) => frame(f, `${what}.frames[${i}]`)) };
+  return {
+    tid,
+    frames: array(t['frames'], `${what}.frames`).map((f, i) => frame(f, `${what}.frames[${i}]`)),
+  };
 }
 
 function module(value: unknown, what: string): StackModule {
