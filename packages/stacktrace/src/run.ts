@@ -40,6 +40,8 @@ export type StackHelperOptions = StackCore & {
   readonly addressSpaceBytes?: number;
   /** RLIMIT_CPU in seconds; default the deadline, rounded up. */
   readonly cpuLimitSec?: number;
+  /** A smaller output cap than 1 MiB (at least 1 KiB): the trace is cut, `truncated` set. */
+  readonly outputMaxBytes?: number;
 };
 
 function deadlineFrom(options: StackHelperOptions): number {
@@ -54,6 +56,9 @@ function helperArgs(options: StackHelperOptions, deadlineMs: number): string[] {
   if (options.exe !== undefined) args.push('--exe', options.exe);
   if (options.addressSpaceBytes !== undefined) {
     args.push('--as-limit', String(options.addressSpaceBytes));
+  }
+  if (options.outputMaxBytes !== undefined) {
+    args.push('--output-max', String(options.outputMaxBytes));
   }
   const cpu = options.cpuLimitSec ?? Math.max(1, Math.ceil(deadlineMs / 1000));
   args.push('--cpu-limit', String(cpu));

@@ -88,6 +88,10 @@ static int frame_callback(Dwfl_Frame *frame, void *arg) {
 int thread_callback(Dwfl_Thread *thread, void *arg) {
   StackContext *c = arg;
   if (c->n_threads >= THREADS_MAX || c->truncated) return DWARF_CB_ABORT;
+  if (c->threads.limit - c->threads.len < THREAD_CLOSE_RESERVE) {
+    c->truncated = true;
+    return DWARF_CB_ABORT;
+  }
   c->n_frames = 0;
   c->threads.limit -= THREAD_CLOSE_RESERVE;
   bool opened = out_fmt(&c->threads, "%s{\"tid\":%d,\"frames\":[", c->n_threads ? "," : "",

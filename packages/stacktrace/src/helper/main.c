@@ -1,12 +1,12 @@
 /* coredump-ts-stack: the stack trace of an ELF core, as JSON on stdout.
  *
  *   coredump-ts-stack (--core PATH | --core-fd N) [--exe PATH]
- *                     [--as-limit BYTES] [--cpu-limit SECONDS]
+ *                     [--as-limit BYTES] [--cpu-limit SECONDS] [--output-max BYTES]
  *
  * It runs libdw (dlopen'ed) over memory the crashed program controlled, so
  * it runs as its own process: non-dumpable, with address-space and CPU
  * limits; its caller kills it at a deadline. Output (at most OUTPUT_MAX
- * bytes, one line): {"version":1,"architecture":..,"threads":[..],
+ * bytes, or --output-max, one line): {"version":1,"architecture":..,"threads":[..],
  * "modules":[..],"truncated":..}; on failure {"version":1,"error":".."}
  * with a non-zero exit status (see EXIT_* below). */
 #include <errno.h>
@@ -24,6 +24,7 @@
 #include "stack.h"
 
 #define OUTPUT_MAX (1024 * 1024)
+#define OUTPUT_MIN 1024
 /* The bytes around the modules and threads: keys, version, architecture. */
 #define OUTPUT_FRAME_RESERVE 256
 /* Address space beyond the mapped core: libdw's own memory and debug info. */
@@ -84,10 +85,11 @@ typedef struct {
   const char *exe;
   unsigned long long as_limit;
   unsigned long long cpu_limit;
+  size_t output_max;
 } Options;
 
 static Options parse_options(int argc, char **argv) {
-  Options o = {.core_fd = -1, .cpu_limit = CPU_LIMIT_DEFAULT_SEC};
+  Options o = {.core_fd = -1, .cpu_limit = CPU_LIMIT_DEFAULT_SEC, .output_max = OUTPUT_MAX};
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
     if (i + 1 >= argc) fail(EXIT_USAGE, "%s: missing value or unknown option", arg);
@@ -97,9 +99,12 @@ static Options parse_options(int argc, char **argv) {
     else if (!strcmp(arg, "--exe")) o.exe = value;
     else if (!strcmp(arg, "--as-limit")) o.as_limit = parse_number(arg, value);
     else if (!strcmp(arg, "--cpu-limit")) o.cpu_limit = parse_number(arg, value);
+    else if (!strcmp(arg, "--output-max")) o.output_max = (size_t)parse_number(arg, value);
     else fail(EXIT_USAGE, "unknown option %s", arg);
   }
   if ((o.core_path != NULL) == (o.core_fd >= 0)) fail(EXIT_USAGE, "give exactly one of --core and --core-fd");
+  if (o.output_max < OUTPUT_MIN || o.output_max > OUTPUT_MAX)
+    fail(EXIT_USAGE, "--output-max: not between %d and %d", OUTPUT_MIN, OUTPUT_MAX);
   return o;
 }
 
@@ -122,7 +127,7 @@ static int open_core(const Options *o, off_t *size) {
   return fd;
 }
 
-static void trace(StackContext *c, int fd, const char *exe) {
+static void trace(StackContext *c, int fd, const char *exe, size_t output_max) {
   sym_elf_version(EV_CURRENT);
   c->core = sym_elf_begin(fd, ELF_C_READ_MMAP, NULL);
   if (!c->core || sym_elf_kind(c->core) != ELF_K_ELF) fail(EXIT_BAD_CORE, "not an ELF file");
@@ -144,7 +149,7 @@ static void trace(StackContext *c, int fd, const char *exe) {
     fail(EXIT_LIBDW_FAILED, "dwfl_getmodules: %s", dwfl_error());
   if (sym_dwfl_core_file_attach(c->dwfl, c->core) < 0)
     fail(EXIT_LIBDW_FAILED, "dwfl_core_file_attach: %s", dwfl_error());
-  c->threads.limit = OUTPUT_MAX - OUTPUT_FRAME_RESERVE - c->modules.len;
+  c->threads.limit = output_max - OUTPUT_FRAME_RESERVE - c->modules.len;
   if (sym_dwfl_getthreads(c->dwfl, thread_callback, c) < 0)
     fail(EXIT_LIBDW_FAILED, "dwfl_getthreads: %s", dwfl_error());
 }
@@ -157,22 +162,23 @@ int main(int argc, char **argv) {
 
   char why[512];
   if (dw_load(why, sizeof why) < 0) fail(EXIT_NO_LIBDW, "%s", why);
+  if (o.cpu_limit) set_limit(RLIMIT_CPU, (rlim_t)o.cpu_limit, "RLIMIT_CPU");
   off_t size;
   int fd = open_core(&o, &size);
+  /* libdw maps the whole core: the limit is counted from its size. */
   unsigned long long as = o.as_limit ? o.as_limit : (unsigned long long)size + AS_HEADROOM;
   set_limit(RLIMIT_AS, (rlim_t)as, "RLIMIT_AS");
-  if (o.cpu_limit) set_limit(RLIMIT_CPU, (rlim_t)o.cpu_limit, "RLIMIT_CPU");
 
   StackContext c = {0};
-  out_init(&c.modules, OUTPUT_MAX - OUTPUT_FRAME_RESERVE);
+  out_init(&c.modules, o.output_max - OUTPUT_FRAME_RESERVE);
   out_init(&c.threads, 0);
-  trace(&c, fd, o.exe);
+  trace(&c, fd, o.exe, o.output_max);
 
   GElf_Ehdr ehdr;
   sym_gelf_getehdr(c.core, &ehdr);
   const char *architecture = sym_dwelf_elf_e_machine_string(ehdr.e_machine);
   Out json;
-  out_init(&json, OUTPUT_MAX);
+  out_init(&json, o.output_max);
   out_lit(&json, "{\"version\":1,\"architecture\":");
   if (architecture && strlen(architecture) < 128) out_str(&json, architecture);
   else out_lit(&json, "null");
@@ -181,7 +187,7 @@ int main(int argc, char **argv) {
   out_lit(&json, "],\"modules\":[");
   out_append(&json, &c.modules);
   out_fmt(&json, "],\"truncated\":%s}\n", c.truncated ? "true" : "false");
-  if (json.full) fail(EXIT_LIBDW_FAILED, "output over %d bytes", OUTPUT_MAX);
+  if (json.full) fail(EXIT_LIBDW_FAILED, "output over %zu bytes", o.output_max);
   write_all(json.data, json.len);
   return EXIT_OK;
 }
