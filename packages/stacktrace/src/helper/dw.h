@@ -1,17 +1,12 @@
 /* The elfutils functions the stack helper uses, resolved at run time with
  * dlopen(), as systemd does: libdw and libelf stay optional packages, and a
  * machine without them gets a clear error instead of a failed exec. The
- * prototypes come from the libdw-dev headers through __typeof__, so no
- * symbol is linked. */
+ * pointer types come from the prototypes in elfutils.h through __typeof__,
+ * so no symbol is linked. */
 #ifndef CDTS_STACK_DW_H
 #define CDTS_STACK_DW_H
 
-#include <dwarf.h>
-#include <elfutils/libdw.h>
-#include <elfutils/libdwelf.h>
-#include <elfutils/libdwfl.h>
-#include <gelf.h>
-#include <libelf.h>
+#include "elfutils.h"
 
 #define DW_SYMBOLS(X)               \
   X(dwarf_attr_integrate)           \
