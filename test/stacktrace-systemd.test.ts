@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 import {
   formatStackText,
@@ -134,6 +134,35 @@ describe.skipIf(!existsSync(SYSTEMD_COREDUMP) || !existsSync(STACK_HELPER_PATH))
         expect(parsedFields(packageFields(result, exe))).toEqual(
           parsedFields(packageValues(crash.entry)),
         );
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('without link_map data, a module whose file is gone keeps its path', async () => {
+      const { crash } = get('pkg');
+      const exe = programs.pkg.exe;
+      const exeModule = traces.get('pkg')?.modules.find((m) => m.name === basename(exe));
+      if (exeModule === undefined) throw new Error('no module for stack-pkg');
+      const dir = mkdtempSync(join(tmpdir(), 'cdts-gone-'));
+      try {
+        const core = join(dir, 'core');
+        writeFileSync(core, coreWithoutLinkMap(crash.corePath, exe, BigInt(exeModule.start)));
+        // The helper runs where the programs' directory is an empty tmpfs.
+        const programsDir = dirname(exe);
+        const helperPath = join(dir, 'helper');
+        writeFileSync(
+          helperPath,
+          `#!/bin/sh\nexec unshare --mount --propagation private /bin/sh -c 'mount -t tmpfs none "$0" && exec "$@"' '${programsDir}' '${STACK_HELPER_PATH}' "$@"\n`,
+          { mode: 0o755 },
+        );
+        const result = await runStackHelper({ corePath: core, exe, helperPath });
+        if (isStackError(result)) throw new Error(result.error);
+        const names = result.modules.map((m) => m.name);
+        expect(names).toContain(exe);
+        expect(names).toContain(join(programsDir, 'libcdtspkg.so.1.0.0'));
+        expect(names).toContain('libc.so.6');
+        expect(result.threads[0]?.frames[0]?.module).toBe(join(programsDir, 'libcdtspkg.so.1.0.0'));
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
