@@ -7,6 +7,13 @@
 
 #include "stack.h"
 
+bool stack_commit(StackContext *c, Out *dst, Out *item) {
+  bool fits = out_append(dst, item);
+  out_free(item);
+  if (!fits) c->truncated = true;
+  return fits;
+}
+
 /* The DWARF name of the function at `pc` (module-relative after bias). */
 static const char *dwarf_function(Dwfl_Module *module, Dwarf_Addr pc) {
   Dwarf_Addr bias = 0;
@@ -72,12 +79,7 @@ static int frame_callback(Dwfl_Frame *frame, void *arg) {
   out_lit(&item, ",\"buildId\":");
   out_hex(&item, id, id_len > 0 ? (size_t)id_len : 0);
   out_lit(&item, "}");
-  bool fits = out_append(&c->threads, &item);
-  out_free(&item);
-  if (!fits) {
-    c->truncated = true;
-    return DWARF_CB_ABORT;
-  }
+  if (!stack_commit(c, &c->threads, &item)) return DWARF_CB_ABORT;
   c->n_frames++;
   return DWARF_CB_OK;
 }

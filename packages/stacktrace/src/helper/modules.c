@@ -144,12 +144,7 @@ int module_callback(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_A
   else out_lit(&item, "null");
   out_lit(&item, "}");
   free(note);
-  bool fits = out_append(&c->modules, &item);
-  out_free(&item);
-  if (!fits) {
-    c->truncated = true;
-    return DWARF_CB_ABORT;
-  }
+  if (!stack_commit(c, &c->modules, &item)) return DWARF_CB_ABORT;
   c->n_modules++;
   return DWARF_CB_OK;
 }

@@ -25,6 +25,10 @@ typedef struct {
   bool truncated;
 } StackContext;
 
+/* Appends a finished item (and frees it); false, with `truncated` set,
+ * when it does not fit under the output limit. */
+bool stack_commit(StackContext *c, Out *dst, Out *item);
+
 /* dwfl_getmodules callback: one module object per module; stores the
  * module's display name as its dwfl user data for the frames. */
 int module_callback(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start, void *arg);
