@@ -32,7 +32,7 @@ import {
   type SystemdCrash,
 } from './support/systemd-stack.js';
 
-const CASES = ['threads', 'recurse', 'pkg', 'abort', 'dlopen', 'threads70'] as const;
+const CASES = ['threads', 'recurse', 'pkg', 'abort', 'dlopen', 'threads70', 'altstack'] as const;
 type Case = (typeof CASES)[number];
 
 const PACKAGE_FIELDS = [
@@ -215,6 +215,15 @@ describe.skipIf(!existsSync(SYSTEMD_COREDUMP) || !existsSync(STACK_HELPER_PATH))
       const top = trace.threads[0]?.frames[0];
       expect(top?.module).toBe('libcdtsplugin.so');
       expect(top?.function).toBe('plugin_store');
+    });
+
+    it('sigaltstack: from the handler across the signal frame to the fault', () => {
+      const { trace } = get('altstack');
+      const functions = (trace.threads[0]?.frames ?? []).map((f) => f.function);
+      expect(functions).toContain('reraise');
+      expect(functions).toContain('on_segv');
+      expect(functions.indexOf('fault')).toBeGreaterThan(functions.indexOf('on_segv'));
+      expect(functions).toContain('main');
     });
 
     it('abort(): the trace goes through abort in libc', () => {

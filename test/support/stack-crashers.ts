@@ -50,6 +50,7 @@ const SOURCES = [
   'stack-pkg-lib.c',
   'stack-dlopen.c',
   'stack-dlopen-plugin.c',
+  'stack-altstack.c',
 ];
 
 export interface StackProgram {
@@ -67,6 +68,8 @@ export interface StackPrograms {
   readonly pkg: StackProgram;
   /** Crashes in libcdtsplugin.so, dlopen'ed by path. */
   readonly dlopen: StackProgram;
+  /** A SIGSEGV handler on a sigaltstack re-raises. */
+  readonly altstack: StackProgram;
 }
 
 function packageMetadata(note: object): string[] {
@@ -110,6 +113,7 @@ async function buildInto(dir: string): Promise<void> {
     src('stack-dlopen-plugin.c'),
   ]);
   await gcc(['-o', join(dir, 'stack-dlopen'), src('stack-dlopen.c')]);
+  await gcc(['-o', join(dir, 'stack-altstack'), src('stack-altstack.c')]);
 }
 
 export async function buildStackPrograms(): Promise<StackPrograms> {
@@ -138,5 +142,6 @@ export async function buildStackPrograms(): Promise<StackPrograms> {
     threads70: program('stack-threads70'),
     pkg: program('stack-pkg'),
     dlopen: program('stack-dlopen', join(dir, 'libcdtsplugin.so')),
+    altstack: program('stack-altstack'),
   };
 }

@@ -141,7 +141,14 @@ export async function crashThroughSystemd(
           return entries[0];
         },
         { what: `systemd's entry for pid ${String(exit.pid)}`, timeoutMs },
-      );
+      ).catch(async (error: unknown) => {
+        // What systemd's worker said instead, for the failure message.
+        const said = (await readNamespace(journal.name, []))
+          .map((e) => entryText(e, 'MESSAGE') ?? '')
+          .filter((m) => !m.startsWith('Process '))
+          .slice(-10);
+        throw new Error(`${String(error)}; the namespace journal says: ${said.join(' | ')}`);
+      });
       const filename = entryText(entry, 'COREDUMP_FILENAME');
       if (filename === undefined) throw new Error(`systemd stored no core for ${String(exit.pid)}`);
       crashes.push({ exit, entry, corePath: join(storage, basename(filename)) });
