@@ -13,11 +13,13 @@ import {
   rmSync,
   statSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
+import { close, memfdCreate } from '@coredump-ts/unix';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -113,6 +115,17 @@ describe('runStackHelper', () => {
       expect(await runStackHelper({ coreFd: fd, exe: SLEEP })).toEqual(byPath);
     } finally {
       closeSync(fd);
+    }
+  });
+
+  it('traces a core in a memfd (Storage=journal keeps it there)', async () => {
+    const byPath = expectTrace(await runStackHelper({ corePath: core, exe: SLEEP }));
+    const fd = memfdCreate('core');
+    try {
+      writeSync(fd, coreBytes);
+      expect(await runStackHelper({ coreFd: fd, exe: SLEEP })).toEqual(byPath);
+    } finally {
+      close(fd);
     }
   });
 
