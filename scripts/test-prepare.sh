@@ -9,8 +9,9 @@ export DEBIAN_FRONTEND=noninteractive
 # systemd-coredump: systemd's own helper, worker and coredumpctl (interop tests)
 # acl: getfacl/setfacl   elfutils: eu-stack   gcc, libc6-dev: crash fixtures
 # zstd: the stock tool must read our files   gdb: coredumpctl debug
-# g++, make, python3: node-gyp (packages/unix, zstd-napi)
-PACKAGES=(systemd systemd-coredump acl elfutils gcc libc6-dev zstd gdb g++ make python3 util-linux)
+# g++, make, python3: node-gyp (packages/unix, packages/stacktrace, zstd-napi)
+# libdw-dev: the stack helper's elfutils declarations are checked against its headers
+PACKAGES=(systemd systemd-coredump acl elfutils gcc libc6-dev zstd gdb g++ make python3 util-linux libdw-dev prometheus libnss-extrausers)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -8,7 +8,7 @@ import { DEFAULT_CONFIG, type CoredumpConfig } from '@coredump-ts/config';
 import { contextFromDatagrams } from '@coredump-ts/context';
 import { close, pipe } from '@coredump-ts/unix';
 import { submitCrash, type Log } from '@coredump-ts/pipeline';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 import { useTestJournal } from './support/test-journal.js';
 import {

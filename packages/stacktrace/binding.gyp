@@ -1,0 +1,19 @@
+{
+  "targets": [
+    {
+      "target_name": "coredump-ts-stack",
+      "type": "executable",
+      "sources": [
+        "src/helper/main.c",
+        "src/helper/dw.c",
+        "src/helper/frames.c",
+        "src/helper/modules.c",
+        "src/helper/out.c",
+        "src/helper/json-check.c"
+      ],
+      "cflags_c": ["-std=gnu11", "-Wall", "-Wextra", "-O2", "-fstack-protector-strong", "-D_FORTIFY_SOURCE=2"],
+      "ldflags": ["-Wl,-z,relro,-z,now"],
+      "libraries": ["-ldl"]
+    }
+  ]
+}

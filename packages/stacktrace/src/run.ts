@@ -1,0 +1,145 @@
+// Runs the libdw helper (build/Release/coredump-ts-stack) on a core, with a
+// deadline, and turns whatever happens into a trace or a one-line reason.
+// libdw parses memory the crashed program controlled: it never runs in this
+// process. Nothing here throws for a helper failure.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+import { oneLine, parseStackJson, type StackResult } from './trace.js';
+
+/** The helper binary node-gyp builds (`npm ci` / `npm run build:native -w packages/stacktrace`). */
+export const STACK_HELPER_PATH = fileURLToPath(
+  new URL('../build/Release/coredump-ts-stack', import.meta.url),
+);
+
+/** systemd has no deadline of its own (its service's 5 min apply); ours is 30 s. */
+export const DEFAULT_DEADLINE_MS = 30_000;
+/** Overrides the default deadline (tests make it short). */
+export const DEADLINE_ENV = 'COREDUMP_TS_STACK_DEADLINE_MS';
+/** Passed to the helper: the dlopen() names of libdw and libelf. */
+export const LIBRARY_ENV = ['COREDUMP_TS_LIBDW', 'COREDUMP_TS_LIBELF'] as const;
+
+/** The helper prints at most 1 MiB (systemd's COREDUMP_PIPE_MAX). */
+const OUTPUT_MAX_BYTES = 1024 * 1024;
+const STDERR_TAIL_BYTES = 4096;
+
+export type StackCore = { readonly corePath: string } | { readonly coreFd: number };
+
+export type StackHelperOptions = StackCore & {
+  /** COREDUMP_EXE: the executable's path, libdwfl's hint for the main module. */
+  readonly exe?: string | undefined;
+  /** Killed after this long; default DEADLINE_ENV from `env`, else DEFAULT_DEADLINE_MS. */
+  readonly deadlineMs?: number;
+  /** Where DEADLINE_ENV and LIBRARY_ENV are read; default process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly helperPath?: string;
+  /** Run the helper as this user and group (after the pipeline's privilege drop). */
+  readonly uid?: number;
+  readonly gid?: number;
+  /** RLIMIT_AS; default the core's size + 1 GiB (libdw maps the whole core). */
+  readonly addressSpaceBytes?: number;
+  /** RLIMIT_CPU in seconds; default the deadline, rounded up. */
+  readonly cpuLimitSec?: number;
+  /** A smaller output cap than 1 MiB (at least 1 KiB): the trace is cut, `truncated` set. */
+  readonly outputMaxBytes?: number;
+};
+
+function deadlineFrom(options: StackHelperOptions): number {
+  if (options.deadlineMs !== undefined) return options.deadlineMs;
+  const text = (options.env ?? process.env)[DEADLINE_ENV];
+  const ms = text === undefined ? NaN : Number(text);
+  return Number.isSafeInteger(ms) && ms > 0 ? ms : DEFAULT_DEADLINE_MS;
+}
+
+function helperArgs(options: StackHelperOptions, deadlineMs: number): string[] {
+  const args = 'corePath' in options ? ['--core', options.corePath] : ['--core-fd', '3'];
+  if (options.exe !== undefined) args.push('--exe', options.exe);
+  if (options.addressSpaceBytes !== undefined) {
+    args.push('--as-limit', String(options.addressSpaceBytes));
+  }
+  if (options.outputMaxBytes !== undefined) {
+    args.push('--output-max', String(options.outputMaxBytes));
+  }
+  const cpu = options.cpuLimitSec ?? Math.max(1, Math.ceil(deadlineMs / 1000));
+  args.push('--cpu-limit', String(cpu));
+  return args;
+}
+
+/** No DEBUGINFOD_URLS (no network from the crash path), no locale: only the library names. */
+function helperEnv(options: StackHelperOptions): Record<string, string> {
+  const from = options.env ?? process.env;
+  const env: Record<string, string> = {};
+  for (const name of LIBRARY_ENV) {
+    const value = from[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
+/** What the exit status means when the helper printed no reason of its own. */
+function exitReason(code: number | null, signal: NodeJS.Signals | null, stderr: string): string {
+  const how = signal === null ? `exited with status ${String(code)}` : `was killed by ${signal}`;
+  const said = oneLine(stderr).slice(-200);
+  return `stack helper ${how}${said === '' ? '' : `: ${said}`}`;
+}
+
+/**
+ * Runs the helper on a core (a path, or an fd of a regular file or memfd),
+ * and resolves with the trace or `{ error }`: libdw missing, the helper
+ * crashing, the deadline hit, output that is not the expected JSON, a core
+ * that is not ELF. Never rejects for those.
+ */
+export function runStackHelper(options: StackHelperOptions): Promise<StackResult> {
+  const deadlineMs = deadlineFrom(options);
+  const helper = options.helperPath ?? STACK_HELPER_PATH;
+  return new Promise((resolve) => {
+    let child;
+    try {
+      child = spawn(helper, helperArgs(options, deadlineMs), {
+        stdio: ['ignore', 'pipe', 'pipe', ...('coreFd' in options ? [options.coreFd] : [])],
+        env: helperEnv(options),
+        ...(options.uid === undefined ? {} : { uid: options.uid }),
+        ...(options.gid === undefined ? {} : { gid: options.gid }),
+      });
+    } catch (error) {
+      resolve({ error: `stack helper could not start: ${oneLine(String(error))}` });
+      return;
+    }
+    const stdout: Buffer[] = [];
+    let stdoutBytes = 0;
+    let stderr = '';
+    let failure: string | undefined;
+    const stop = (reason: string): void => {
+      failure ??= reason;
+      child.kill('SIGKILL');
+    };
+    const timer = setTimeout(() => {
+      stop(`stack helper killed at its deadline (${deadlineMs} ms)`);
+    }, deadlineMs);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdoutBytes += chunk.length;
+      if (stdoutBytes > OUTPUT_MAX_BYTES) stop('stack helper printed more than 1 MiB');
+      else stdout.push(chunk);
+    });
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-STDERR_TAIL_BYTES);
+    });
+    child.once('error', (error) => {
+      failure ??= `stack helper could not start: ${oneLine(error.message)}`;
+    });
+    // 'close': the process has exited and its output is complete.
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      if (failure !== undefined) {
+        resolve({ error: failure });
+        return;
+      }
+      const text = Buffer.concat(stdout).toString('utf8');
+      const result = text === '' ? undefined : parseStackJson(text);
+      if (code === 0 && signal === null && result !== undefined) resolve(result);
+      else if (result !== undefined && 'error' in result && code !== 0) resolve(result);
+      else resolve({ error: exitReason(code, signal, stderr) });
+    });
+  });
+}
