@@ -6,7 +6,11 @@ import { entryCursor, entryFields } from './entry-fields.js';
 import { JournalFileError } from './errors.js';
 import { JournalFile } from './journal-file.js';
 import { queryFiles } from './query.js';
-import { buildJournalFile, type TestEntry, type TestFileOptions } from './test-writer.js';
+import {
+  buildJournalFile,
+  type TestEntry,
+  type TestFileOptions,
+} from '../../test/journal-writer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cdts-journal-file-'));
 afterAll(() => {
