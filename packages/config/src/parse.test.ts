@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, JOURNAL_SIZE_MAX, storageSizeMax, type CoredumpConfig } from './config.js';
-import { finalizeConfig, formatDiagnostic, parseConfigText } from './parse.js';
+import {
+  finalizeConfig,
+  formatDiagnostic,
+  LINE_MAX_BYTES,
+  parseConfigText,
+  type ParseStats,
+} from './parse.js';
 
 const K = 1024;
 const M = K * K;
@@ -192,6 +198,66 @@ describe('finalizeConfig: the JournalSizeMax= clamp', () => {
     const r = finalizeConfig({ ...DEFAULT_CONFIG, journalSizeMax: size ?? 0 }, F);
     expect(r.config.journalSizeMax).toBe(size);
     expect(r.diagnostics).toEqual([]);
+  });
+});
+
+// Issue 15 item 7: the reproducers, with the work counted instead of timed.
+describe('parseConfigText: linear work and the line limits of systemd', () => {
+  const steps = (text: string): number => {
+    const stats: ParseStats = { steps: 0 };
+    parseConfigText(text, F, DEFAULT_CONFIG, stats);
+    return stats.steps;
+  };
+
+  it.for([
+    ['inside', (n: number) => `MaxUse=1${' '.repeat(n)}x`],
+    ['trailing', (n: number) => `MaxUse=1M${' \t'.repeat(n / 2)}`],
+    ['leading', (n: number) => `${' '.repeat(n)}MaxUse=${' '.repeat(n)}1M`],
+  ] as const)(
+    'a value with a run of blanks %s costs work in proportion to its length',
+    ([, make]) => {
+      for (const n of [1024, 64 * K, M - 64]) {
+        const text = sec(make(n));
+        expect(steps(text)).toBeLessThanOrEqual(2 * text.length + 16);
+      }
+    },
+  );
+
+  it('the counter sees the blanks stripped (a trailing run of 1 MiB)', () => {
+    const text = sec(`MaxUse=1M${' '.repeat(M - 64)}`);
+    expect(steps(text)).toBeGreaterThanOrEqual(M - 64);
+    expect(parse(text).config.maxUse).toBe(M);
+    expect(parse(sec(`MaxUse=1${' '.repeat(1000)}x`)).diagnostics).toHaveLength(1);
+  });
+
+  it('40,000 continued lines cost work in proportion to their length and join as one value', () => {
+    const text = sec(`X-Long=${'a \\\n'.repeat(40_000)}end`);
+    expect(steps(text)).toBeLessThanOrEqual(2 * text.length + 16);
+    const joined = parse(sec(`MaxUse=1G \\\n${' \\\n'.repeat(40_000)}512M`));
+    expect(joined.config.maxUse).toBe(G + 512 * M);
+    expect(joined.diagnostics).toEqual([]);
+  });
+
+  it('a line longer than LONG_LINE_MAX abandons the rest of the file ("Line too long")', () => {
+    const r = parse(sec(`Storage=none\nX-Pad=${'p'.repeat(LINE_MAX_BYTES)}\nCompress=no`));
+    expect(r.config).toEqual({ ...DEFAULT_CONFIG, storage: 'none' });
+    expect(r.diagnostics).toEqual([
+      { level: 'warning', file: F, line: 3, message: 'Line too long' },
+    ]);
+  });
+
+  it('a continued line longer than LONG_LINE_MAX abandons the rest of the file', () => {
+    const chunk = `${'c'.repeat(1000)}\\\n`;
+    const r = parse(
+      sec(`Storage=none\nX-Pad=${chunk.repeat(Math.ceil(LINE_MAX_BYTES / 1000))}x\nCompress=no`),
+    );
+    expect(r.config).toEqual({ ...DEFAULT_CONFIG, storage: 'none' });
+    expect(r.diagnostics.map((d) => d.message)).toEqual(['Continuation line too long']);
+  });
+
+  it('a line of exactly LONG_LINE_MAX bytes is parsed', () => {
+    const value = `X-Pad=${'p'.repeat(LINE_MAX_BYTES - 6)}`;
+    expect(parse(sec(`${value}\nStorage=none`)).config.storage).toBe('none');
   });
 });
 

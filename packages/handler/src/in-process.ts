@@ -4,7 +4,7 @@
  * dynamic import so the normal path never pays for zstd, pino or the config parser.
  */
 import { encodeDatagram, parseReceivedFields, type JournalField } from '@coredump-ts/protocol';
-import { pidfdPid } from '@coredump-ts/unix';
+import { configFs, pidfdPid } from '@coredump-ts/unix';
 import type { KmsgLogger } from './kmsg.js';
 
 export interface InProcessOptions {
@@ -38,7 +38,7 @@ export const submitInProcess = async (
     ...(livePid !== undefined && { pidfdPid: livePid }),
   });
   const paths = pathsFromEnv(opts.env);
-  const { config, diagnostics } = loadConfig({ root: paths.configRoot });
+  const { config, diagnostics } = loadConfig({ root: paths.configRoot, fs: configFs });
   for (const d of diagnostics) log.log('debug', `${d.file}:${d.line}: ${d.message}`);
   const workerLog = {
     debug(m: string): void {
