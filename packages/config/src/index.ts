@@ -24,4 +24,13 @@ export {
 } from './load.js';
 export type { ConfigFs, FileKind, FileStat, FsResult } from './config-fs.js';
 export { formatBytes, parseSize, parseSizeResult, type SizeResult } from './size.js';
-export { parseBoolean, parseStorage, type ParseResult, type Storage } from './values.js';
+export {
+  parseBoolean,
+  parseContent,
+  parseStorage,
+  parseUnsigned,
+  type Content,
+  type ParseResult,
+  type Storage,
+} from './values.js';
+export { parseTimespanUsec } from './timespan.js';

@@ -43,10 +43,23 @@ describe('parseConfigText: every key', () => {
     ['KeepFree=100K', { keepFree: 100 * K }],
     ['  MaxUse   =   3M  ', { maxUse: 3 * M }],
     ['\tKeepFree=\t7B', { keepFree: 7 }],
+    ['Content=stacks', { content: 'stacks' }],
+    ['Content=full', { content: 'full' }],
+    ['RateLimitIntervalSec=30s', { rateLimitIntervalUsec: 30_000_000 }],
+    ['RateLimitIntervalSec=5min', { rateLimitIntervalUsec: 300_000_000 }],
+    ['RateLimitIntervalSec=0', { rateLimitIntervalUsec: 0 }],
+    ['RateLimitBurst=10', { rateLimitBurst: 10 }],
+    ['RateLimitBurst=0', { rateLimitBurst: 0 }],
   ] as const)('%s', ([line, want]) => {
     const { config, diagnostics } = parse(sec(line));
     expect(diagnostics).toEqual([]);
     expect(config).toEqual({ ...DEFAULT_CONFIG, ...want });
+  });
+
+  it('a bad value keeps the previous one for the new keys too', () => {
+    const text = sec('Content=stacks\nContent=none\nRateLimitBurst=5\nRateLimitBurst=x');
+    const { config } = parse(text);
+    expect([config.content, config.rateLimitBurst]).toEqual(['stacks', 5]);
   });
 
   it('the last assignment wins', () => {
@@ -91,6 +104,33 @@ describe('parseConfigText: warnings keep the previous value', () => {
       'JournalSizeMax=',
       2,
       'Failed to parse JournalSizeMax=, ignoring assignment: Invalid argument',
+    ],
+    ['Content=Stacks', 2, 'Failed to parse Content=Stacks, ignoring assignment: Invalid argument'],
+    ['Content=', 2, 'Failed to parse Content=, ignoring assignment: Invalid argument'],
+    [
+      'RateLimitIntervalSec=soon',
+      2,
+      'Failed to parse RateLimitIntervalSec=soon, ignoring assignment: Invalid argument',
+    ],
+    [
+      'RateLimitIntervalSec=-5s',
+      2,
+      'Failed to parse RateLimitIntervalSec=-5s, ignoring assignment: Numerical result out of range',
+    ],
+    [
+      'RateLimitBurst=-1',
+      2,
+      'Failed to parse RateLimitBurst=-1, ignoring assignment: Numerical result out of range',
+    ],
+    [
+      'RateLimitBurst=4294967296',
+      2,
+      'Failed to parse RateLimitBurst=4294967296, ignoring assignment: Numerical result out of range',
+    ],
+    [
+      'RateLimitBurst=1.5',
+      2,
+      'Failed to parse RateLimitBurst=1.5, ignoring assignment: Invalid argument',
     ],
     ['Bogus=1', 2, "Unknown key 'Bogus' in section [Coredump], ignoring."],
     ['storage=none', 2, "Unknown key 'storage' in section [Coredump], ignoring."],
@@ -284,6 +324,9 @@ describe('DEFAULT_CONFIG', () => {
       maxUse: undefined,
       keepFree: undefined,
       enterNamespace: false,
+      content: 'full',
+      rateLimitIntervalUsec: 0,
+      rateLimitBurst: 0,
     });
   });
 });
