@@ -41,6 +41,8 @@ describe('parseTimespanUsec (systemd parse_sec)', () => {
     ['s', 'Invalid argument'],
     ['5x', 'Invalid argument'],
     ['3.', 'Invalid argument'],
+    ['+.5', 'Invalid argument'],
+    ['+', 'Invalid argument'],
     ['3.s', 'Invalid argument'],
     ['12.34.56', 'Invalid argument'],
     ['infinity 1s', 'Invalid argument'],

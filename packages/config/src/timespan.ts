@@ -73,6 +73,8 @@ export const parseTimespanUsec = (text: string): ParseResult<number> => {
     if (text.charAt(q) === '+') q++;
     const digitsStart = q;
     while (q < text.length && isDigit(text.charAt(q))) q++;
+    // strtoll() that read nothing leaves its end at the sign: "+.5" is not ".5".
+    if (q === digitsStart && q > p) return fail('EINVAL');
     const whole = decimalUpToUint64(text, digitsStart, q);
     if (whole === undefined) return fail('ERANGE');
     let fracStart = -1;
