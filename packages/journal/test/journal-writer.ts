@@ -3,6 +3,9 @@
 // them short, flip flags, compress values and build hostile files (loops,
 // decompression bombs). Entries hold DATA objects found through a
 // one-bucket-per-hash data table keyed by the file ID, as journald lays them out.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { siphash24 } from '../src/journal-file/siphash.js';
 
 export interface TestEntry {
@@ -230,4 +233,25 @@ export function zstdRleFrame(prefix: Buffer, fill: number, contentBytes: number)
     parts.push(blockHeader(n, 1, left === 0), Buffer.from([fill]));
   }
   return Buffer.concat(parts);
+}
+
+/** A temp directory for journal files a test writes: `write(bytes)` gives each its own path. */
+export function journalFileDir(prefix: string): {
+  readonly dir: string;
+  readonly write: (bytes: Buffer) => string;
+  readonly remove: () => void;
+} {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  let n = 0;
+  return {
+    dir,
+    write: (bytes) => {
+      const path = join(dir, `f${String(n++)}.journal`);
+      writeFileSync(path, bytes);
+      return path;
+    },
+    remove: () => {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,8 +1,5 @@
 // Regression fixtures for issue 15 item 6: journal files built to make the
 // reader loop or eat memory. Each is made with the test writer, then patched.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compress } from 'zstd-napi';
 import {
@@ -11,6 +8,7 @@ import {
   DATA_ENTRY_ARRAY_OFFSET,
   DATA_NEXT_HASH_OFFSET,
   HEADER_ENTRY_ARRAY_OFFSET,
+  journalFileDir,
   zstdRleFrame,
   type TestEntry,
 } from '../../test/journal-writer.js';
@@ -18,17 +16,9 @@ import { entryFields } from './entry-fields.js';
 import { JournalFile } from './journal-file.js';
 import { queryFiles } from './query.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'cdts-journal-hostile-'));
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-let n = 0;
-function openBytes(bytes: Buffer): JournalFile {
-  const path = join(dir, `h${String(n++)}.journal`);
-  writeFileSync(path, bytes);
-  return JournalFile.open(path);
-}
+const files = journalFileDir('cdts-journal-hostile-');
+afterAll(files.remove);
+const openBytes = (bytes: Buffer): JournalFile => JournalFile.open(files.write(bytes));
 
 const ENTRIES: TestEntry[] = [1, 2, 3, 4].map((i) => ({
   seqnum: i,

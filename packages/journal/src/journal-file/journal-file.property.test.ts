@@ -6,9 +6,6 @@
 // the end; sizes, types and flags changed. Whatever comes out, every read the
 // coredumpctl listing does ends, throws nothing but JournalFileError, and
 // keeps its buffers small. `npm run fuzz` runs it long.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compress } from 'zstd-napi';
@@ -16,6 +13,7 @@ import { fuzzParams } from '../../../../test/support/fuzz.js';
 import {
   appendEmptyArrayLoop,
   buildJournalLayout,
+  journalFileDir,
   zstdRleFrame,
   type JournalLayout,
   type TestEntry,
@@ -24,10 +22,8 @@ import { JournalFileError } from './errors.js';
 import { JournalFile } from './journal-file.js';
 import { queryFiles } from './query.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'cdts-journal-fuzz-'));
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+const files = journalFileDir('cdts-journal-fuzz-');
+afterAll(files.remove);
 
 const FIELD_VALUES = [
   'MESSAGE_ID=fc2e22bc6ee647b6b90729ab34a250b1',
@@ -234,12 +230,9 @@ function writeUint(b: Buffer, at: number, width: number, n: bigint): void {
   else b.writeUIntLE(Number(n), at, width);
 }
 
-let fileNo = 0;
-
 /** Every read `coredumpctl list` makes of a file, and a few more; JournalFileError is an answer. */
 function readEverything(bytes: Buffer, layout: JournalLayout): void {
-  const path = join(dir, `m${String(fileNo++)}.journal`);
-  writeFileSync(path, bytes);
+  const path = files.write(bytes);
   let f: JournalFile;
   try {
     f = JournalFile.open(path);
