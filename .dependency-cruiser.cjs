@@ -34,13 +34,7 @@ module.exports = {
       comment: 'The pure packages (protocol, config, elf, signature) do no I/O.',
       from: {
         path: `^packages/(${PURE})/src/`,
-        pathNot: [
-          '\\.test\\.ts$',
-          // Exempt until packages/config is made pure (the config owner moves the file
-          // reading out, in parallel with this rule): loadConfig reads coredump.conf and
-          // its drop-ins. Remove this line when that lands.
-          '^packages/config/src/load\\.ts$',
-        ],
+        pathNot: '\\.test\\.ts$',
       },
       to: { dependencyTypes: ['core'], path: IO_BUILTINS },
     },

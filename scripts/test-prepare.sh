@@ -11,6 +11,7 @@ export DEBIAN_FRONTEND=noninteractive
 # zstd: the stock tool must read our files   gdb: coredumpctl debug
 # g++, make, python3: node-gyp (packages/unix, packages/stacktrace, zstd-napi)
 # libdw-dev: the stack helper's elfutils declarations are checked against its headers
+# prometheus: a real server scrapes the exporter   libnss-extrausers: a non-files NSS source
 PACKAGES=(systemd systemd-coredump acl elfutils gcc libc6-dev zstd gdb g++ make python3 util-linux libdw-dev prometheus libnss-extrausers)
 
 missing=()

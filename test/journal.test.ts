@@ -4,21 +4,20 @@
 // made up (one carries the coredump MESSAGE_ID), so they go to a journald
 // namespace of this file's own, never the machine's journal.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   JournalEntryFile,
-  readJournal,
   sendJournalEntry,
   type JournalEntry,
   type SendJournalOptions,
 } from '@coredump-ts/journal';
-import { CoredumpError, field, type JournalField } from '@coredump-ts/protocol';
+import { field, type JournalField } from '@coredump-ts/protocol';
 import { bind, close, pipe, socket } from '@coredump-ts/unix';
-import { JOURNAL_SOCKET } from './support/journald.js';
+import { JOURNAL_SOCKET, readJournalExport } from './support/journald.js';
 import { useTestJournal } from './support/test-journal.js';
 import { waitFor } from './support/wait.js';
 
@@ -44,31 +43,8 @@ const sha = (b: Buffer | undefined): string =>
 /** A value nobody else logs, to find our entry. */
 const testId = (): string => randomUUID().replaceAll('-', '');
 
-/** PIDs of journalctl processes this test process started and that still exist. */
-function journalctlChildren(): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^[0-9]+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (comm === 'journalctl' && ppid === process.pid) pids.push(Number(name));
-    } catch {
-      // the process went away while we looked
-    }
-  }
-  return pids;
-}
-
-async function entriesFor(id: string): Promise<JournalEntry[]> {
-  const out: JournalEntry[] = [];
-  for await (const e of readJournal({
-    matches: [`COREDUMP_TEST_ID=${id}`],
-    directory: journal.directory,
-  }))
-    out.push(e);
-  return out;
+function entriesFor(id: string): Promise<JournalEntry[]> {
+  return readJournalExport([`COREDUMP_TEST_ID=${id}`], { directory: journal.directory });
 }
 
 /** journald writes asynchronously: poll journalctl until the entry shows up. */
@@ -176,73 +152,6 @@ describe('journald round trip', () => {
 
   it('the default socket is the one journald listens on', () => {
     expect(JOURNAL_SOCKET).toBe('/run/systemd/journal/socket');
-  });
-});
-
-describe('readJournal', () => {
-  it('maps options onto journalctl: output fields, reverse and -n', async () => {
-    const id = testId();
-    for (const n of [1, 2, 3]) {
-      sendJournalEntry(
-        [
-          field('MESSAGE', `entry ${n}`),
-          field('COREDUMP_TEST_ID', id),
-          field('COREDUMP_TEST_N', n),
-        ],
-        toTestJournal(),
-      );
-    }
-    await waitFor(async () => (await entriesFor(id)).length === 3, {
-      what: 'three entries',
-      timeoutMs: 30_000,
-      intervalMs: 100,
-    });
-    const got: JournalEntry[] = [];
-    for await (const e of readJournal({
-      matches: [`COREDUMP_TEST_ID=${id}`],
-      directory: journal.directory,
-      reverse: true,
-      lines: 2,
-      outputFields: ['COREDUMP_TEST_N'],
-    }))
-      got.push(e);
-    expect(got.map((e) => e.text('COREDUMP_TEST_N'))).toEqual(['3', '2']);
-    expect(got[0]?.text('MESSAGE')).toBeUndefined();
-    expect(got[0]?.cursor).toBeDefined();
-  });
-
-  it('yields nothing for a match nobody logged', async () => {
-    expect(await entriesFor(testId())).toEqual([]);
-  });
-
-  it('turns a journalctl failure into a coded error carrying its stderr', async () => {
-    const run = async (): Promise<number> => {
-      let n = 0;
-      for await (const e of readJournal({ since: 'not-a-time' })) n += e.fields.size;
-      return n;
-    };
-    const err = await run().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(CoredumpError);
-    expect((err as CoredumpError).code).toBe('ERR_JOURNAL_READ');
-    expect((err as CoredumpError).message).toMatch(
-      /exited with status 1: Failed to parse timestamp/,
-    );
-  });
-
-  it('stops journalctl when the reader stops early', async () => {
-    let count = 0;
-    for await (const e of readJournal({})) {
-      if (e.cursor !== undefined && ++count === 2) break;
-    }
-    expect(count).toBe(2);
-    // Left alone, journalctl would block forever on a pipe nobody reads.
-    await waitFor(() => journalctlChildren().length === 0, {
-      what: 'the journalctl child to exit',
-      timeoutMs: 10_000,
-    });
   });
 });
 

@@ -5,6 +5,7 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
+import { parseExport, type JournalEntry } from '@coredump-ts/journal/read';
 import { StopWaiting, waitFor } from './wait.js';
 
 const execFileAsync = promisify(execFile);
@@ -109,6 +110,23 @@ export async function readJournalJson(
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as JsonJournalEntry);
+}
+
+/**
+ * The entries matching `matches` as `journalctl -o export` prints them (binary
+ * values byte-exact), oldest first, parsed by our export parser.
+ */
+export async function readJournalExport(
+  matches: readonly string[],
+  opts: { directory?: string } = {},
+): Promise<JournalEntry[]> {
+  const dir = opts.directory === undefined ? [] : ['-D', opts.directory];
+  const { stdout } = await execFileAsync(
+    'journalctl',
+    [...dir, '-o', 'export', '--no-pager', '-q', '--', ...matches],
+    { maxBuffer: 1024 * 1024 * 1024, encoding: 'buffer' },
+  );
+  return parseExport(stdout);
 }
 
 /**

@@ -1,6 +1,10 @@
 /** The [Coredump] keys as a table (one row per key) plus one defaults object (spec §5.2). */
+import { parseTimespanUsec } from './timespan.js';
 import {
   parseBoolean,
+  parseContent,
+  parseUnsigned,
+  type Content,
   parseIecSize,
   parseIecSizeOrInfinity,
   parseStorage,
@@ -18,6 +22,12 @@ export interface CoredumpConfig {
   readonly maxUse: number | undefined;
   readonly keepFree: number | undefined;
   readonly enterNamespace: boolean;
+  /** Ours (systemd warns and ignores it): `stacks` keeps only what a stack trace needs. */
+  readonly content: Content;
+  /** Ours: the rate limit's window, µs; 0 = no rate limit. */
+  readonly rateLimitIntervalUsec: number;
+  /** Ours: cores stored per window; 0 = no rate limit. */
+  readonly rateLimitBurst: number;
 }
 
 const GIB = 1024 ** 3;
@@ -36,6 +46,9 @@ export const DEFAULT_CONFIG: Readonly<CoredumpConfig> = Object.freeze({
   maxUse: undefined,
   keepFree: undefined,
   enterNamespace: false,
+  content: 'full',
+  rateLimitIntervalUsec: 0,
+  rateLimitBurst: 0,
 });
 
 export interface ConfigKey<K extends keyof CoredumpConfig = keyof CoredumpConfig> {
@@ -61,6 +74,10 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   key('MaxUse', 'maxUse', parseIecSize),
   key('KeepFree', 'keepFree', parseIecSize),
   key('EnterNamespace', 'enterNamespace', parseBoolean),
+  // Ours: systemd-coredump warns "Unknown key ..., ignoring." and carries on.
+  key('Content', 'content', parseContent),
+  key('RateLimitIntervalSec', 'rateLimitIntervalUsec', parseTimespanUsec),
+  key('RateLimitBurst', 'rateLimitBurst', parseUnsigned),
 ];
 
 /** spec §5.3: the most a core may take in the configured storage. */

@@ -7,7 +7,30 @@ export {
   type ConfigKey,
   type CoredumpConfig,
 } from './config.js';
-export { finalizeConfig, formatDiagnostic, parseConfigText, type Diagnostic } from './parse.js';
-export { CONFIG_DIRS, loadConfig, type LoadResult } from './load.js';
+export {
+  finalizeConfig,
+  formatDiagnostic,
+  LINE_MAX_BYTES,
+  parseConfigText,
+  type Diagnostic,
+  type ParseStats,
+} from './parse.js';
+export {
+  CONFIG_DIRS,
+  CONFIG_FILE_MAX_BYTES,
+  loadConfig,
+  type LoadOptions,
+  type LoadResult,
+} from './load.js';
+export type { ConfigFs, FileKind, FileStat, FsResult } from './config-fs.js';
 export { formatBytes, parseSize, parseSizeResult, type SizeResult } from './size.js';
-export { parseBoolean, parseStorage, type ParseResult, type Storage } from './values.js';
+export {
+  parseBoolean,
+  parseContent,
+  parseStorage,
+  parseUnsigned,
+  type Content,
+  type ParseResult,
+  type Storage,
+} from './values.js';
+export { parseTimespanUsec } from './timespan.js';

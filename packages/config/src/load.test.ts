@@ -1,16 +1,18 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { configFs as fs } from '@coredump-ts/unix';
 import { DEFAULT_CONFIG, JOURNAL_SIZE_MAX, type CoredumpConfig } from './config.js';
-import { loadConfig } from './load.js';
+import { CONFIG_FILE_MAX_BYTES, loadConfig } from './load.js';
 
 const M = 1024 * 1024;
 const G = 1024 * M;
 const sec = (body: string): string => `[Coredump]\n${body}\n`;
 
 /** path -> file text, or { symlink } for a symlink (relative targets stay relative). */
-type Tree = Record<string, string | { symlink: string }>;
+type Tree = Record<string, string | { symlink: string } | { fifo: true }>;
 
 const roots: string[] = [];
 afterAll(() => {
@@ -24,6 +26,7 @@ const makeTree = (tree: Tree): string => {
     const path = join(root, rel);
     mkdirSync(dirname(path), { recursive: true });
     if (typeof content === 'string') writeFileSync(path, content);
+    else if ('fifo' in content) execFileSync('mkfifo', [path]);
     else symlinkSync(content.symlink, path);
   }
   return root;
@@ -216,7 +219,7 @@ const cases: Case[] = [
 describe('loadConfig', () => {
   it.for(cases)('$name', ({ tree, want, files, diags }) => {
     const root = makeTree(tree);
-    const r = loadConfig({ root });
+    const r = loadConfig({ root, fs });
     expect(r.config).toEqual({ ...DEFAULT_CONFIG, ...want });
     expect(r.files).toEqual(files.map((f) => join(root, f)));
     expect(r.diagnostics.map((d) => [d.file, d.line, d.level, d.message])).toEqual(
@@ -229,7 +232,7 @@ describe('loadConfig', () => {
     ['a directory as the main file', { [`${ETC}/x`]: 'not a file' }],
   ] as const)('reports %s as a diagnostic and does not throw', ([, tree]) => {
     const root = makeTree(tree);
-    const r = loadConfig({ root });
+    const r = loadConfig({ root, fs });
     expect(r.config).toEqual(DEFAULT_CONFIG);
     expect(r.files).toEqual([]);
     expect(r.diagnostics.length).toBe(1);
@@ -238,6 +241,60 @@ describe('loadConfig', () => {
 
   it('ignores a dangling drop-in symlink silently', () => {
     const root = makeTree({ [D('etc', '10-x.conf')]: { symlink: 'nowhere.conf' } });
-    expect(loadConfig({ root })).toEqual({ config: DEFAULT_CONFIG, diagnostics: [], files: [] });
+    expect(loadConfig({ root, fs })).toEqual({
+      config: DEFAULT_CONFIG,
+      diagnostics: [],
+      files: [],
+    });
+  });
+
+  // Issue 15 item 7: a main file that never ends or never opens held every crash.
+  it('a main file that is a symlink to /dev/zero is not read; the drop-ins still are', () => {
+    const root = makeTree({
+      [ETC]: { symlink: '/dev/zero' },
+      [D('etc', '10-x.conf')]: sec('Compress=no'),
+    });
+    const r = loadConfig({ root, fs });
+    expect(r.config).toEqual({ ...DEFAULT_CONFIG, compress: false });
+    expect(r.files).toEqual([join(root, D('etc', '10-x.conf'))]);
+  });
+
+  it('a FIFO as the main file is refused without waiting for a writer', () => {
+    const root = makeTree({ [ETC]: { fifo: true }, [D('etc', '10-x.conf')]: sec('MaxUse=1M') });
+    const r = loadConfig({ root, fs });
+    expect(r.config).toEqual({ ...DEFAULT_CONFIG, maxUse: M });
+    expect(r.diagnostics.map((d) => [d.file, d.message])).toEqual([
+      [
+        join(root, ETC),
+        `Failed to open configuration file: ${join(root, ETC)}: Not a regular file`,
+      ],
+    ]);
+  });
+
+  it('a FIFO drop-in is skipped, as systemd skips any drop-in that is not a regular file', () => {
+    const root = makeTree({ [D('etc', '10-x.conf')]: { fifo: true } });
+    expect(loadConfig({ root, fs })).toEqual({
+      config: DEFAULT_CONFIG,
+      diagnostics: [],
+      files: [],
+    });
+  });
+
+  it('a file larger than CONFIG_FILE_MAX_BYTES is refused, the next ones are read', () => {
+    const big = `${sec('Storage=none')}${'#'.repeat(1000)}\n`.repeat(
+      Math.ceil(CONFIG_FILE_MAX_BYTES / 1000),
+    );
+    const root = makeTree({ [ETC]: big, [D('etc', '10-x.conf')]: sec('Compress=no') });
+    const r = loadConfig({ root, fs });
+    expect(r.config).toEqual({ ...DEFAULT_CONFIG, compress: false });
+    expect(r.diagnostics).toHaveLength(1);
+    expect(r.diagnostics[0]?.message).toMatch(/^Failed to open configuration file: .*larger than/);
+  });
+
+  it('a file of exactly CONFIG_FILE_MAX_BYTES is read', () => {
+    const head = sec('Storage=none');
+    const text = head + '#'.repeat(CONFIG_FILE_MAX_BYTES - head.length - 1) + '\n';
+    const root = makeTree({ [ETC]: text });
+    expect(loadConfig({ root, fs }).config.storage).toBe('none');
   });
 });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, JOURNAL_SIZE_MAX, storageSizeMax, type CoredumpConfig } from './config.js';
-import { finalizeConfig, formatDiagnostic, parseConfigText } from './parse.js';
+import {
+  finalizeConfig,
+  formatDiagnostic,
+  LINE_MAX_BYTES,
+  parseConfigText,
+  type ParseStats,
+} from './parse.js';
 
 const K = 1024;
 const M = K * K;
@@ -37,10 +43,23 @@ describe('parseConfigText: every key', () => {
     ['KeepFree=100K', { keepFree: 100 * K }],
     ['  MaxUse   =   3M  ', { maxUse: 3 * M }],
     ['\tKeepFree=\t7B', { keepFree: 7 }],
+    ['Content=stacks', { content: 'stacks' }],
+    ['Content=full', { content: 'full' }],
+    ['RateLimitIntervalSec=30s', { rateLimitIntervalUsec: 30_000_000 }],
+    ['RateLimitIntervalSec=5min', { rateLimitIntervalUsec: 300_000_000 }],
+    ['RateLimitIntervalSec=0', { rateLimitIntervalUsec: 0 }],
+    ['RateLimitBurst=10', { rateLimitBurst: 10 }],
+    ['RateLimitBurst=0', { rateLimitBurst: 0 }],
   ] as const)('%s', ([line, want]) => {
     const { config, diagnostics } = parse(sec(line));
     expect(diagnostics).toEqual([]);
     expect(config).toEqual({ ...DEFAULT_CONFIG, ...want });
+  });
+
+  it('a bad value keeps the previous one for the new keys too', () => {
+    const text = sec('Content=stacks\nContent=none\nRateLimitBurst=5\nRateLimitBurst=x');
+    const { config } = parse(text);
+    expect([config.content, config.rateLimitBurst]).toEqual(['stacks', 5]);
   });
 
   it('the last assignment wins', () => {
@@ -85,6 +104,33 @@ describe('parseConfigText: warnings keep the previous value', () => {
       'JournalSizeMax=',
       2,
       'Failed to parse JournalSizeMax=, ignoring assignment: Invalid argument',
+    ],
+    ['Content=Stacks', 2, 'Failed to parse Content=Stacks, ignoring assignment: Invalid argument'],
+    ['Content=', 2, 'Failed to parse Content=, ignoring assignment: Invalid argument'],
+    [
+      'RateLimitIntervalSec=soon',
+      2,
+      'Failed to parse RateLimitIntervalSec=soon, ignoring assignment: Invalid argument',
+    ],
+    [
+      'RateLimitIntervalSec=-5s',
+      2,
+      'Failed to parse RateLimitIntervalSec=-5s, ignoring assignment: Numerical result out of range',
+    ],
+    [
+      'RateLimitBurst=-1',
+      2,
+      'Failed to parse RateLimitBurst=-1, ignoring assignment: Numerical result out of range',
+    ],
+    [
+      'RateLimitBurst=4294967296',
+      2,
+      'Failed to parse RateLimitBurst=4294967296, ignoring assignment: Numerical result out of range',
+    ],
+    [
+      'RateLimitBurst=1.5',
+      2,
+      'Failed to parse RateLimitBurst=1.5, ignoring assignment: Invalid argument',
     ],
     ['Bogus=1', 2, "Unknown key 'Bogus' in section [Coredump], ignoring."],
     ['storage=none', 2, "Unknown key 'storage' in section [Coredump], ignoring."],
@@ -195,6 +241,66 @@ describe('finalizeConfig: the JournalSizeMax= clamp', () => {
   });
 });
 
+// Issue 15 item 7: the reproducers, with the work counted instead of timed.
+describe('parseConfigText: linear work and the line limits of systemd', () => {
+  const steps = (text: string): number => {
+    const stats: ParseStats = { steps: 0 };
+    parseConfigText(text, F, DEFAULT_CONFIG, stats);
+    return stats.steps;
+  };
+
+  it.for([
+    ['inside', (n: number) => `MaxUse=1${' '.repeat(n)}x`],
+    ['trailing', (n: number) => `MaxUse=1M${' \t'.repeat(n / 2)}`],
+    ['leading', (n: number) => `${' '.repeat(n)}MaxUse=${' '.repeat(n)}1M`],
+  ] as const)(
+    'a value with a run of blanks %s costs work in proportion to its length',
+    ([, make]) => {
+      for (const n of [1024, 64 * K, M - 64]) {
+        const text = sec(make(n));
+        expect(steps(text)).toBeLessThanOrEqual(2 * text.length + 16);
+      }
+    },
+  );
+
+  it('the counter sees the blanks stripped (a trailing run of 1 MiB)', () => {
+    const text = sec(`MaxUse=1M${' '.repeat(M - 64)}`);
+    expect(steps(text)).toBeGreaterThanOrEqual(M - 64);
+    expect(parse(text).config.maxUse).toBe(M);
+    expect(parse(sec(`MaxUse=1${' '.repeat(1000)}x`)).diagnostics).toHaveLength(1);
+  });
+
+  it('40,000 continued lines cost work in proportion to their length and join as one value', () => {
+    const text = sec(`X-Long=${'a \\\n'.repeat(40_000)}end`);
+    expect(steps(text)).toBeLessThanOrEqual(2 * text.length + 16);
+    const joined = parse(sec(`MaxUse=1G \\\n${' \\\n'.repeat(40_000)}512M`));
+    expect(joined.config.maxUse).toBe(G + 512 * M);
+    expect(joined.diagnostics).toEqual([]);
+  });
+
+  it('a line longer than LONG_LINE_MAX abandons the rest of the file ("Line too long")', () => {
+    const r = parse(sec(`Storage=none\nX-Pad=${'p'.repeat(LINE_MAX_BYTES)}\nCompress=no`));
+    expect(r.config).toEqual({ ...DEFAULT_CONFIG, storage: 'none' });
+    expect(r.diagnostics).toEqual([
+      { level: 'warning', file: F, line: 3, message: 'Line too long' },
+    ]);
+  });
+
+  it('a continued line longer than LONG_LINE_MAX abandons the rest of the file', () => {
+    const chunk = `${'c'.repeat(1000)}\\\n`;
+    const r = parse(
+      sec(`Storage=none\nX-Pad=${chunk.repeat(Math.ceil(LINE_MAX_BYTES / 1000))}x\nCompress=no`),
+    );
+    expect(r.config).toEqual({ ...DEFAULT_CONFIG, storage: 'none' });
+    expect(r.diagnostics.map((d) => d.message)).toEqual(['Continuation line too long']);
+  });
+
+  it('a line of exactly LONG_LINE_MAX bytes is parsed', () => {
+    const value = `X-Pad=${'p'.repeat(LINE_MAX_BYTES - 6)}`;
+    expect(parse(sec(`${value}\nStorage=none`)).config.storage).toBe('none');
+  });
+});
+
 describe('storageSizeMax', () => {
   it.for([
     ['none', 0],
@@ -218,6 +324,9 @@ describe('DEFAULT_CONFIG', () => {
       maxUse: undefined,
       keepFree: undefined,
       enterNamespace: false,
+      content: 'full',
+      rateLimitIntervalUsec: 0,
+      rateLimitBurst: 0,
     });
   });
 });

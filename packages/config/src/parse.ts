@@ -26,21 +26,67 @@ export interface Diagnostic {
 export const formatDiagnostic = (d: Diagnostic): string =>
   d.line > 0 ? `${d.file}:${d.line}: ${d.message}` : `${d.file}: ${d.message}`;
 
-const WHITESPACE = /^[ \t\n\r]+|[ \t\n\r]+$/g;
-const strip = (s: string): string => s.replace(WHITESPACE, '');
+/**
+ * systemd's LONG_LINE_MAX (1 MiB): conf-parser.c reads each line with
+ * read_line(f, LONG_LINE_MAX, ...) and fails the file with "Line too long"
+ * (-ENOBUFS); a continued line longer than that fails with "Continuation line
+ * too long". The rest of the file is then not parsed.
+ */
+export const LINE_MAX_BYTES = 1024 * 1024;
+
 const KEYS: ReadonlyMap<string, ConfigKey> = new Map(CONFIG_KEYS.map((k) => [k.name, k]));
 
-/** Ends in a backslash that is not itself escaped. */
-const endsEscaped = (s: string): boolean => {
-  let escaped = false;
-  for (const c of s) escaped = escaped ? false : c === '\\';
-  return escaped;
+/** Work counters for tests: characters the scanning loops visited. */
+export interface ParseStats {
+  steps: number;
+}
+
+const isBlank = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+
+/**
+ * strstrip(): `s` without leading and trailing blanks. Index scans from both
+ * ends (an anchored /\s+$/ regex retries at every blank of a long run:
+ * quadratic, 481 s for one value with a 1 MiB run of blanks).
+ */
+const strip = (s: string, stats: ParseStats): string => {
+  let a = 0;
+  let b = s.length;
+  while (a < b && isBlank(s.charCodeAt(a))) a++;
+  while (b > a && isBlank(s.charCodeAt(b - 1))) b--;
+  stats.steps += a + (s.length - b) + 1;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
 };
+
+/**
+ * Ends in a backslash that is not itself escaped: an odd run of trailing
+ * backslashes (systemd scans the whole line toggling `escaped`; only the
+ * last run decides). Only the run is visited.
+ */
+const endsEscaped = (s: string, stats: ParseStats): boolean => {
+  let i = s.length;
+  while (i > 0 && s.charCodeAt(i - 1) === 0x5c) i--;
+  stats.steps += s.length - i + 1;
+  return (s.length - i) % 2 === 1;
+};
+
+/** The first non-blank character of `s` is a comment sign (`#` or `;`). */
+const isComment = (s: string, stats: ParseStats): boolean => {
+  let i = 0;
+  while (i < s.length && isBlank(s.charCodeAt(i))) i++;
+  stats.steps += i + 1;
+  const c = s.charCodeAt(i);
+  return c === 0x23 || c === 0x3b;
+};
+
+/** UTF-8 length of `s`, counted only when it could exceed `max` (cheap for short lines). */
+const longerThan = (s: string, max: number): boolean =>
+  s.length > max || (s.length * 3 > max && Buffer.byteLength(s) > max);
 
 export const parseConfigText = (
   text: string,
   file: string,
   base: Readonly<CoredumpConfig>,
+  stats: ParseStats = { steps: 0 },
 ): { config: CoredumpConfig; diagnostics: Diagnostic[] } => {
   const config: CoredumpConfig = { ...base };
   const set = config as unknown as Record<string, unknown>;
@@ -54,7 +100,7 @@ export const parseConfigText = (
 
   /** Returns false when the rest of the file must be abandoned (bad section header). */
   const parseLine = (lineNo: number, raw: string): boolean => {
-    const l = strip(raw);
+    const l = strip(raw, stats);
     if (l === '') return true;
     if (l.startsWith('[')) {
       if (!l.endsWith(']')) {
@@ -85,8 +131,8 @@ export const parseConfigText = (
       warn(lineNo, "Missing key name before '=', ignoring line.");
       return true;
     }
-    const lvalue = strip(l.slice(0, eq));
-    const rvalue = strip(l.slice(eq + 1));
+    const lvalue = strip(l.slice(0, eq), stats);
+    const rvalue = strip(l.slice(eq + 1), stats);
     const row = KEYS.get(lvalue);
     if (row === undefined) {
       if (!lvalue.startsWith('X-')) {
@@ -102,22 +148,37 @@ export const parseConfigText = (
 
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n|\0/);
   if (lines.at(-1) === '') lines.pop();
-  let continuation: string | undefined;
+  // A continued line is kept as parts and joined once: appending and rescanning
+  // the whole of it per line was quadratic (40,000 continued lines: ~10 s).
+  let parts: string[] = [];
+  let partsBytes = 0;
   let lineNo = 0;
   for (const line of lines) {
     lineNo++;
-    const lead = line.replace(/^[ \t\n\r]+/, '');
-    if (lead.startsWith('#') || lead.startsWith(';')) continue;
-    const p = continuation === undefined ? line : continuation + line;
-    if (endsEscaped(p)) {
-      continuation = `${p.slice(0, -1)} `;
+    if (longerThan(line, LINE_MAX_BYTES)) {
+      warn(lineNo, 'Line too long');
+      return { config, diagnostics };
+    }
+    if (isComment(line, stats)) continue;
+    if (parts.length > 0) {
+      partsBytes += Buffer.byteLength(line);
+      if (partsBytes > LINE_MAX_BYTES) {
+        warn(lineNo, 'Continuation line too long');
+        return { config, diagnostics };
+      }
+    }
+    // The continuation so far ends in a space, so only this line's end decides.
+    if (endsEscaped(line, stats)) {
+      const head = `${line.slice(0, -1)} `;
+      if (parts.length === 0) partsBytes = Buffer.byteLength(head);
+      parts.push(head);
       continue;
     }
-    continuation = undefined;
+    const p = parts.length === 0 ? line : parts.join('') + line;
+    parts = [];
     if (!parseLine(lineNo, p)) return { config, diagnostics };
   }
-  if (continuation !== undefined) parseLine(lineNo, continuation);
-
+  if (parts.length > 0) parseLine(lineNo, parts.join(''));
   return { config, diagnostics };
 };
 

@@ -5,7 +5,7 @@
 // connections wait in the backlog), reloads coredump.conf on SIGHUP, and on
 // SIGTERM/SIGINT stops accepting and waits for the running workers.
 import { loadConfig, formatDiagnostic } from '@coredump-ts/config';
-import { FdWatcher, acceptSync, close, isSysError } from '@coredump-ts/unix';
+import { FdWatcher, acceptSync, close, configFs, isSysError } from '@coredump-ts/unix';
 
 import { FDSTORE_NAME, openListener, takeStoredListener } from './listener.js';
 import { type ManagerOptions, workerEnv } from './manager-options.js';
@@ -25,7 +25,7 @@ export interface ManagerHandle {
 }
 
 function loadAndReport(opts: ManagerOptions, log: ManagerLog): void {
-  const { diagnostics } = loadConfig({ root: opts.configRoot });
+  const { diagnostics } = loadConfig({ root: opts.configRoot, fs: configFs });
   for (const d of diagnostics) {
     if (d.level === 'debug') log.debug(formatDiagnostic(d));
     else log.warn(formatDiagnostic(d));

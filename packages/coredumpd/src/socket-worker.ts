@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { formatDiagnostic, loadConfig, type CoredumpConfig } from '@coredump-ts/config';
 import { CoredumpError, isCoredumpError, errorCodeInfo, signalName } from '@coredump-ts/protocol';
 import {
+  configFs,
   isSysError,
   pipe,
   pumpStream,
@@ -168,7 +169,7 @@ export function parseHandoff(data: Buffer): { acceptedUsec: number } {
 }
 
 function loadWorkerConfig(paths: Paths, log: Log): CoredumpConfig {
-  const { config, diagnostics } = loadConfig({ root: paths.configRoot });
+  const { config, diagnostics } = loadConfig({ root: paths.configRoot, fs: configFs });
   for (const d of diagnostics) {
     const text = formatDiagnostic(d);
     if (d.level === 'warning') log.warn(text);

@@ -5,6 +5,7 @@
  */
 import type { CrashContext } from '@coredump-ts/context';
 import { errorText } from '@coredump-ts/protocol';
+import { configFs } from '@coredump-ts/unix';
 import type { KmsgLogger } from './kmsg.js';
 
 export interface InProcessOptions {
@@ -29,7 +30,7 @@ export const submitInProcess = async (
     import('@coredump-ts/config'),
   ]);
   const paths = pathsFromEnv(opts.env);
-  const { config, diagnostics } = loadConfig({ root: paths.configRoot });
+  const { config, diagnostics } = loadConfig({ root: paths.configRoot, fs: configFs });
   for (const d of diagnostics) log.log('debug', `${d.file}:${d.line}: ${d.message}`);
   const workerLog = {
     debug(m: string): void {

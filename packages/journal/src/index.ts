@@ -1,12 +1,9 @@
 export {
   DATA_SIZE_MAX,
   ExportParser,
-  journalctlArgs,
   parseExport,
   parseExportStream,
-  readJournal,
   type JournalEntry,
-  type ReadJournalOptions,
 } from './read.js';
 export { JournalEntryFile, type AppendFromFdOptions } from './entry-file.js';
 export {

@@ -1,9 +1,8 @@
-// The reader entry (`@coredump-ts/journal/read`): the export parser and
-// readJournal only. It never imports @coredump-ts/unix, so a reader such as
+// The reader entry (`@coredump-ts/journal/read`): the export parser and the
+// journal file reader. It never imports @coredump-ts/unix, so a reader such as
 // coredumpctl does not need the native addon. Re-exports only.
 export type { JournalEntry } from './entry.js';
 export { DATA_SIZE_MAX, ExportParser, parseExport, parseExportStream } from './export-parser.js';
-export { journalctlArgs, readJournal, type ReadJournalOptions } from './read-journal.js';
 export {
   directoryJournalFiles,
   entryCursor,

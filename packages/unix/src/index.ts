@@ -77,3 +77,4 @@ export {
   recvBytes,
 } from './stream.js';
 export type { PumpResult } from './stream.js';
+export { configFs } from './files.js';

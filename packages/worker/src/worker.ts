@@ -2,7 +2,7 @@
 // crash, read coredump.conf, submit. Returns the exit status.
 import { formatDiagnostic, loadConfig } from '@coredump-ts/config';
 import { CoredumpError, errorCodeInfo, isCoredumpError } from '@coredump-ts/protocol';
-import { listenFds, setDumpable } from '@coredump-ts/unix';
+import { configFs, listenFds, setDumpable } from '@coredump-ts/unix';
 
 import { closeQuietly, pathsFromEnv, submitCrash, type Log } from '@coredump-ts/pipeline';
 
@@ -55,7 +55,7 @@ export async function runWorker(env: NodeJS.ProcessEnv, log: Log): Promise<numbe
   } finally {
     closeQuietly(connection);
   }
-  const { config, diagnostics } = loadConfig({ root: paths.configRoot });
+  const { config, diagnostics } = loadConfig({ root: paths.configRoot, fs: configFs });
   for (const d of diagnostics) {
     const text = formatDiagnostic(d);
     if (d.level === 'warning') log.warn(text);

@@ -1,24 +1,20 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { entryCursor, entryFields } from './entry-fields.js';
 import { JournalFileError } from './errors.js';
 import { JournalFile } from './journal-file.js';
 import { queryFiles } from './query.js';
-import { buildJournalFile, type TestEntry, type TestFileOptions } from './test-writer.js';
+import {
+  buildJournalFile,
+  journalFileDir,
+  type TestEntry,
+  type TestFileOptions,
+} from '../../test/journal-writer.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'cdts-journal-file-'));
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-let n = 0;
-function writeFile(bytes: Buffer): string {
-  const path = join(dir, `f${String(n++)}.journal`);
-  writeFileSync(path, bytes);
-  return path;
-}
+const files = journalFileDir('cdts-journal-file-');
+afterAll(files.remove);
+const writeFile = files.write;
+const dir = files.dir;
 
 const ENTRIES: TestEntry[] = [1, 2, 3, 4].map((i) => ({
   seqnum: i,

@@ -3,9 +3,10 @@
 // A file written by a live journald may end in objects not written yet: a
 // walk stops at the first object that does not validate instead of failing.
 import { closeSync, fstatSync, openSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { endianness } from 'node:os';
+import { DATA_SIZE_MAX } from '../export-parser.js';
 import { FileBytes } from './bytes.js';
+import { ChainGuard } from './chain-guard.js';
 import { JournalFileError } from './errors.js';
 import {
   DATA,
@@ -27,6 +28,7 @@ import {
   SIGNATURE,
 } from './format.js';
 import { siphash24 } from './siphash.js';
+import { zstdDecompressCapped } from './zstd.js';
 import {
   bootIdText,
   HeadFields,
@@ -63,16 +65,6 @@ export interface DataItem {
 interface TextItem {
   readonly index: number;
   readonly text: string | null;
-}
-
-type Decompress = (data: Uint8Array) => Buffer;
-let zstdDecompress: Decompress | undefined;
-
-function loadZstd(): Decompress {
-  // Loaded on first use only: most queries never meet a compressed value they need.
-  zstdDecompress ??= (createRequire(import.meta.url)('zstd-napi') as { decompress: Decompress })
-    .decompress;
-  return zstdDecompress;
 }
 
 const u64 = (b: Buffer, at: number): number =>
@@ -248,7 +240,9 @@ export class JournalFile {
     const itemBytes = this.compact ? 4 : 8;
     let next = arrayOffset;
     let n = filled;
-    while (n < out.length && next !== 0) {
+    // An array with no item slots adds nothing: only the guard ends a loop of those.
+    const guard = this.chainGuard(ENTRY_ARRAY.items);
+    while (n < out.length && next !== 0 && guard.step(next)) {
       const size = this.objectSize(next, OBJECT_ENTRY_ARRAY, ENTRY_ARRAY.items);
       if (size < 0) break; // torn tail of a live file
       const b = this.bytes;
@@ -514,7 +508,18 @@ export class JournalFile {
       d.isNull = true;
       return omittedName;
     }
-    const payload = this.decompress(offset, compression, this.view(offset + start, storedBytes));
+    // Only what can be shown is decompressed: up to nullAtBytes (a payload that
+    // long is null anyway), else journald's largest payload and one byte more.
+    const cap = Math.min(opts.nullAtBytes ?? Infinity, DATA_SIZE_MAX + 1);
+    const payload = this.decompress(
+      offset,
+      compression,
+      this.view(offset + start, storedBytes),
+      cap,
+    );
+    if (payload.length > DATA_SIZE_MAX)
+      throw this.corrupt(`DATA object at ${offset} inflates past ${DATA_SIZE_MAX} bytes`);
+    const capped = payload.length >= cap;
     const eq = payload.indexOf(0x3d);
     if (eq <= 0) throw this.corrupt(`DATA object at ${offset} without '='`);
     name = payload.toString('latin1', 0, eq);
@@ -525,8 +530,8 @@ export class JournalFile {
     d.index = this.wantedIndex(name);
     d.payload = payload;
     d.valueAt = eq + 1;
-    d.payloadBytes = payload.length;
-    d.isNull = opts.nullAtBytes !== undefined && payload.length >= opts.nullAtBytes;
+    d.payloadBytes = capped ? undefined : payload.length;
+    d.isNull = capped;
     return name;
   }
 
@@ -551,7 +556,8 @@ export class JournalFile {
     this.unwantedBits[slot >>> 3] = (this.unwantedBits[slot >>> 3] ?? 0) | (1 << (slot & 7));
   }
 
-  private decompress(offset: number, compression: number, data: Buffer): Buffer {
+  /** At most `maxBytes` of a compressed payload (see zstdDecompressCapped). */
+  private decompress(offset: number, compression: number, data: Buffer, maxBytes: number): Buffer {
     if (compression !== OBJECT_COMPRESSED_ZSTD)
       throw new JournalFileError(
         'unsupported',
@@ -559,7 +565,7 @@ export class JournalFile {
         `DATA object at ${offset}: xz/lz4 compression`,
       );
     try {
-      return loadZstd()(data);
+      return zstdDecompressCapped(data, maxBytes);
     } catch (cause) {
       throw new JournalFileError(
         'corrupt',
@@ -575,7 +581,8 @@ export class JournalFile {
     const hash = siphash24(payload, this.fileId);
     let at = this.bucketHead(this.dataHashTable, hash);
     const start = this.dataPayloadStart();
-    for (let hops = 0; at !== 0 && hops < 1_000_000; hops++) {
+    const guard = this.chainGuard(start);
+    while (at !== 0 && guard.step(at)) {
       const size = this.objectSize(at, OBJECT_DATA, start);
       if (size < 0) return undefined;
       const compression = this.objectFlags & OBJECT_COMPRESSED_MASK;
@@ -583,7 +590,8 @@ export class JournalFile {
       const next = u64(h, DATA.nextHashOffset);
       if (h.readBigUInt64LE(DATA.hash) === hash) {
         const stored = this.view(at + start, size - start);
-        const bytes = compression === 0 ? stored : this.decompress(at, compression, stored);
+        const bytes =
+          compression === 0 ? stored : this.decompress(at, compression, stored, payload.length + 1);
         if (bytes.equals(payload)) return at;
       }
       at = next;
@@ -598,7 +606,8 @@ export class JournalFile {
     const hash = siphash24(payload, this.fileId);
     let at = this.bucketHead(this.fieldHashTable, hash);
     let field: number | undefined;
-    for (let hops = 0; at !== 0 && hops < 1_000_000; hops++) {
+    const guard = this.chainGuard(FIELD.payload);
+    while (at !== 0 && guard.step(at)) {
       const size = this.objectSize(at, OBJECT_FIELD, FIELD.payload);
       if (size < 0) return out;
       const b = this.view(at, size);
@@ -617,6 +626,11 @@ export class JournalFile {
       data = u64(this.view(data, DATA.payload), DATA.nextFieldOffset);
     }
     return out;
+  }
+
+  /** A guard for one chain walk over objects of at least `objectBytes` bytes. */
+  private chainGuard(objectBytes: number): ChainGuard {
+    return new ChainGuard(Math.ceil(this.bytes.sizeBytes / objectBytes));
   }
 
   private bucketHead(table: { offset: number; buckets: number }, hash: bigint): number {

@@ -1,8 +1,12 @@
-// Test helper (not exported): writes a tiny journal file by the documented
-// layout, so unit tests can build compact and regular files, cut them short
-// and flip flags. Entries hold DATA objects found through a one-bucket-per-
-// hash data table keyed by the file ID, as journald lays them out.
-import { siphash24 } from './siphash.js';
+// Test helper (not part of the package): writes a tiny journal file by the
+// documented layout, so unit tests can build compact and regular files, cut
+// them short, flip flags, compress values and build hostile files (loops,
+// decompression bombs). Entries hold DATA objects found through a
+// one-bucket-per-hash data table keyed by the file ID, as journald lays them out.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { siphash24 } from '../src/journal-file/siphash.js';
 
 export interface TestEntry {
   seqnum: number;
@@ -14,6 +18,11 @@ export interface TestEntry {
 
 export interface TestFileOptions {
   compact?: boolean;
+  /**
+   * Store a payload zstd-compressed: return the frame to store, or undefined
+   * to keep it as is (sets the object's and the header's ZSTD flags).
+   */
+  compress?: (payload: Buffer) => Buffer | undefined;
   keyed?: boolean;
   seqnumId?: number;
   bootId?: number;
@@ -24,10 +33,27 @@ const payloadOf = (field: string | Buffer): Buffer =>
 
 const align8 = (n: number): number => (n + 7) & ~7;
 
+/** Where the writer put things (file offsets), for tests that patch or extend a file. */
+export interface JournalLayout {
+  readonly bytes: Buffer;
+  readonly entryArrayOffset: number;
+  readonly entryOffsets: readonly number[];
+  /** DATA object offset by payload (latin1 of its bytes) */
+  readonly dataOffsets: ReadonlyMap<string, number>;
+  readonly compact: boolean;
+}
+
 export function buildJournalFile(
   entries: readonly TestEntry[],
   opts: TestFileOptions = {},
 ): Buffer {
+  return buildJournalLayout(entries, opts).bytes;
+}
+
+export function buildJournalLayout(
+  entries: readonly TestEntry[],
+  opts: TestFileOptions = {},
+): JournalLayout {
   const compact = opts.compact ?? true;
   const keyed = opts.keyed ?? true;
   const itemBytes = compact ? 4 : 16;
@@ -52,6 +78,7 @@ export function buildJournalFile(
   objHeader(fieldTable, 5);
   const fieldTableAt = put(fieldTable);
 
+  let anyCompressed = false;
   const dataAt = new Map<string, number>();
   const dataEntries = new Map<string, number[]>();
   const pending: { entry: TestEntry; items: number[] }[] = [];
@@ -63,11 +90,17 @@ export function buildJournalFile(
       let at = dataAt.get(f);
       if (at === undefined) {
         const start = compact ? 72 : 64;
-        const d = Buffer.alloc(start + payload.length);
+        const frame = opts.compress?.(payload);
+        const stored = frame ?? payload;
+        const d = Buffer.alloc(start + stored.length);
         objHeader(d, 1);
+        if (frame !== undefined) {
+          d[1] = 4; // OBJECT_COMPRESSED_ZSTD
+          anyCompressed = true;
+        }
         const hash = siphash24(payload, fileId);
         d.writeBigUInt64LE(hash, 16);
-        payload.copy(d, start);
+        stored.copy(d, start);
         at = put(d);
         dataAt.set(f, at);
         dataEntries.set(f, []);
@@ -132,7 +165,7 @@ export function buildJournalFile(
   }
   const header = Buffer.alloc(272);
   header.write('LPKSHHRH', 0, 'latin1');
-  header.writeUInt32LE((keyed ? 4 : 0) | (compact ? 16 : 0), 12);
+  header.writeUInt32LE((keyed ? 4 : 0) | (compact ? 16 : 0) | (anyCompressed ? 8 : 0), 12);
   fileId.copy(header, 24);
   header.fill(opts.seqnumId ?? 0x5e, 72, 88);
   header.writeBigUInt64LE(272n, 88);
@@ -142,5 +175,83 @@ export function buildJournalFile(
   header.writeBigUInt64LE(16n, 128);
   header.writeBigUInt64LE(BigInt(entryOffsets.length), 152);
   header.writeBigUInt64LE(BigInt(mainArray), 176);
-  return Buffer.concat([header, objects, ...extra]);
+  return {
+    bytes: Buffer.concat([header, objects, ...extra]),
+    entryArrayOffset: mainArray,
+    entryOffsets,
+    dataOffsets: dataAt,
+    compact,
+  };
+}
+
+/** Header offset of entry_array_offset (le64). */
+export const HEADER_ENTRY_ARRAY_OFFSET = 176;
+/** DATA object offsets of next_hash_offset and entry_array_offset (le64). */
+export const DATA_NEXT_HASH_OFFSET = 24;
+export const DATA_ENTRY_ARRAY_OFFSET = 48;
+
+/**
+ * `file` with ENTRY_ARRAY objects of no item slots appended, each one's next
+ * pointing at the one after it and the last back at the first (a loop that
+ * adds no entries); returns the bytes and the first array's offset.
+ */
+export function appendEmptyArrayLoop(file: Buffer, count: number): { bytes: Buffer; at: number } {
+  const at = file.length; // the writer's files end 8-byte aligned
+  const arrays = Buffer.alloc(24 * count);
+  for (let i = 0; i < count; i++) {
+    arrays[24 * i] = 6;
+    arrays.writeBigUInt64LE(24n, 24 * i + 8);
+    arrays.writeBigUInt64LE(BigInt(at + 24 * ((i + 1) % count)), 24 * i + 16);
+  }
+  return { bytes: Buffer.concat([file, arrays]), at };
+}
+
+/**
+ * A zstd frame of `contentBytes` bytes that is `prefix` followed by copies of
+ * `fill`, made of RLE blocks (4 bytes per 128 KiB): tiny on disk, and its
+ * header declares the full content size, as a decompression bomb does.
+ */
+export function zstdRleFrame(prefix: Buffer, fill: number, contentBytes: number): Buffer {
+  const BLOCK = 128 * 1024;
+  const parts: Buffer[] = [];
+  const head = Buffer.alloc(14);
+  head.writeUInt32LE(0xfd2fb528, 0); // magic
+  head[4] = 0xc0; // 8-byte content size, window descriptor present, no checksum
+  head[5] = 7 << 3; // window 2^(10+7) = 128 KiB
+  head.writeBigUInt64LE(BigInt(contentBytes), 6);
+  parts.push(head);
+  const blockHeader = (size: number, type: number, last: boolean): Buffer => {
+    const b = Buffer.alloc(3);
+    b.writeUIntLE(size * 8 + type * 2 + (last ? 1 : 0), 0, 3);
+    return b;
+  };
+  let left = contentBytes - prefix.length;
+  parts.push(blockHeader(prefix.length, 0, left === 0), prefix); // a raw block
+  while (left > 0) {
+    const n = Math.min(BLOCK, left);
+    left -= n;
+    parts.push(blockHeader(n, 1, left === 0), Buffer.from([fill]));
+  }
+  return Buffer.concat(parts);
+}
+
+/** A temp directory for journal files a test writes: `write(bytes)` gives each its own path. */
+export function journalFileDir(prefix: string): {
+  readonly dir: string;
+  readonly write: (bytes: Buffer) => string;
+  readonly remove: () => void;
+} {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  let n = 0;
+  return {
+    dir,
+    write: (bytes) => {
+      const path = join(dir, `f${String(n++)}.journal`);
+      writeFileSync(path, bytes);
+      return path;
+    },
+    remove: () => {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
