@@ -11,16 +11,24 @@ import {
   MESSAGE_ID_BACKTRACE,
   MESSAGE_ID_COREDUMP,
   OURS,
-  both,
-  injectEntry,
-  journalCount,
+  both as bothAnywhere,
   requireBuilt,
-  runCtl,
+  runCtl as runCtlAnywhere,
+  startTestJournal,
+  type Result,
+  type TestJournal,
 } from '../packages/coredumpctl/test/support.js';
 
 const MARK = `cdts${randomBytes(6).toString('hex')}`;
 const BAD_MARK = `${MARK}bad`;
 let dir: string;
+// The entries are made up: they go to a journal of the test's own, never the machine's.
+let journal: TestJournal;
+const inJournal = (args: readonly string[]): string[] => [`--directory=${journal.dir}`, ...args];
+const both = (args: readonly string[]): { ours: Result; systemd: Result } =>
+  bothAnywhere(inJournal(args));
+const runCtl = (bin: string, args: readonly string[]): Result =>
+  runCtlAnywhere(bin, inJournal(args));
 
 const base = (
   pid: number,
@@ -88,25 +96,27 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'core.big'), Buffer.alloc(30_093_312, 1));
   mkdirSync(join(dir, 'sub'));
   chmodSync(dir, 0o755);
+  journal = await startTestJournal();
   let n = 0;
   for (const source of SOURCES) {
     for (const e of source.entries()) {
-      await injectEntry(e);
+      journal.inject(e);
       n++;
     }
   }
-  await injectEntry({ ...base(110, 'nouid'), CDTS_GOLDEN: BAD_MARK, COREDUMP_UID: '' });
-  await injectEntry({
+  journal.inject({ ...base(110, 'nouid'), CDTS_GOLDEN: BAD_MARK, COREDUMP_UID: '' });
+  journal.inject({
     MESSAGE_ID: MESSAGE_ID_COREDUMP,
     MESSAGE: 'x',
     CDTS_GOLDEN: BAD_MARK,
     COREDUMP_COMM: 'nouid',
   });
-  await waitFor(() => journalCount(`CDTS_GOLDEN=${MARK}`) >= n, { what: `${n} injected entries` });
-  await waitFor(() => journalCount(`CDTS_GOLDEN=${BAD_MARK}`) >= 2, { what: 'bad entries' });
+  await waitFor(() => journal.count(`CDTS_GOLDEN=${MARK}`) >= n, { what: `${n} injected entries` });
+  await waitFor(() => journal.count(`CDTS_GOLDEN=${BAD_MARK}`) >= 2, { what: 'bad entries' });
 });
 
-afterAll(() => {
+afterAll(async () => {
+  await (journal as TestJournal | undefined)?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -182,7 +192,7 @@ describe('a journal directory without files: the same notices as systemd', () =>
     ['-q', 'list'],
     ['-q', 'info'],
   ])('%j', (args) => {
-    const { ours, systemd } = both([`--directory=${empty}`, ...args]);
+    const { ours, systemd } = bothAnywhere([`--directory=${empty}`, ...args]);
     expect(systemd.status).toBe(1);
     if (!args.includes('-q')) expect(systemd.stderr).toMatch(/^No journal files were found\.\n/);
     expect(ours.stderr).toBe(systemd.stderr);

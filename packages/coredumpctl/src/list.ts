@@ -1,20 +1,14 @@
 // The list verb (and -F): a table of matching entries, never loading COREDUMP=.
+import { formatBytes } from '@coredump-ts/config';
+import { signalFromString, signalToString } from '@coredump-ts/protocol';
 import { createCoreFileProbe, locateCoreOf, type CoreFileProbe } from './corefile.js';
 import type { VerbContext } from './context.js';
-import { entryTexts, valueBytes, type CoredumpEntry, type EntryTexts } from './entry.js';
+import { entryTexts, valueBytes, type EntryTexts } from './entry.js';
 import { CoredumpctlError } from './errors.js';
-import { formatBytes } from './format.js';
 import { readListEntries } from './journal-files.js';
-import {
-  baseQuery,
-  fetchFullFields,
-  queryEntries,
-  withFileNotices,
-  withoutTimes,
-  type Query,
-} from './journal-query.js';
+import { baseQuery, fetchFullFields, type Query } from './journal-query.js';
 import { MESSAGE_ID_COREDUMP, parsePid } from './matches.js';
-import { signalFromString, signalToString } from './signals.js';
+import { selectEntries } from './select.js';
 import { renderJsonRows, renderTable, type Cell, type Column } from './table.js';
 import { parseUid } from './users.js';
 
@@ -142,26 +136,6 @@ class ListRows {
     else this.texts.push(rowText(row, this.ctx));
     return o.rowsMax === undefined || this.count < o.rowsMax;
   }
-}
-
-/** Iterate entries the way dump_list() does: -1 (focus), or seek + walk with -n. */
-export async function* selectEntries(
-  ctx: VerbContext,
-  q: Query,
-  focus: boolean,
-): AsyncGenerator<CoredumpEntry> {
-  const o = ctx.options;
-  if (focus) {
-    // focus(): seek to the tail and take one entry; --since/--until do not apply.
-    const rest = withoutTimes(q);
-    const one = queryEntries({ ...rest, reverse: true, lines: 1 }, ctx.journalctl);
-    for await (const e of withFileNotices(ctx, rest, one)) {
-      yield e;
-      return;
-    }
-    throw new CoredumpctlError('ERR_NOT_FOUND', 'No match found.');
-  }
-  yield* withFileNotices(ctx, q, queryEntries({ ...q, reverse: o.reverse }, ctx.journalctl));
 }
 
 export async function runList(ctx: VerbContext): Promise<void> {

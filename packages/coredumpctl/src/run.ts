@@ -9,7 +9,8 @@ import { HELP, VERSION } from './help.js';
 import { runInfo } from './info.js';
 import { runList } from './list.js';
 import { parseOptions } from './options.js';
-import { loadNameDb } from './users.js';
+import { loadErrnoText } from './errno.js';
+import { loadNameDb, NUMBERS_ONLY } from './users.js';
 
 export async function run(argv: readonly string[]): Promise<number> {
   const stdout = { write: (t: string | Buffer): void => void process.stdout.write(t) };
@@ -25,13 +26,16 @@ export async function run(argv: readonly string[]): Promise<number> {
         '--image= is not supported by coredumpctl-ts; mount the image and use --root=.',
       );
     }
+    // list and -F print numbers; the others load the addon for NSS names and strerror().
+    const named = options.verb !== 'list';
+    if (named) await loadErrnoText();
     const ctx: VerbContext = {
       options,
       stdout,
       stderr,
       nowUsec: Date.now() * 1000,
       time: createTimeFormatter(),
-      names: loadNameDb(),
+      names: named ? await loadNameDb() : NUMBERS_ONLY,
       journalctl: process.env.COREDUMP_TS_JOURNALCTL ?? 'journalctl',
       log: (m) => {
         stderr.write(`${m}\n`);

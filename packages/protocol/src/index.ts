@@ -36,4 +36,11 @@ export {
   isValidJournalFieldName,
   serializeJournalNative,
 } from './journal-native.js';
-export { SIGRTMAX, SIGRTMIN, isSignalValid, signalName } from './signal.js';
+export {
+  SIGRTMAX,
+  SIGRTMIN,
+  isSignalValid,
+  signalFromString,
+  signalName,
+  signalToString,
+} from './signal.js';

@@ -29,3 +29,37 @@ export const signalName = (signo: number): string | undefined => {
   if (signo >= SIGRTMIN) return `SIGRTMIN+${signo - SIGRTMIN}`;
   return `SIG${signo}`;
 };
+
+/**
+ * systemd's signal_to_string(): "SEGV", "RTMIN+3"; the decimal number for anything
+ * else (0, 32, 65, -1). coredumpctl prints it after COREDUMP_SIGNAL.
+ */
+export const signalToString = (signo: number): string =>
+  signo >= 1 && signo <= 31
+    ? (NAMES[signo - 1] ?? String(signo))
+    : signo >= SIGRTMIN && signo <= SIGRTMAX
+      ? `RTMIN+${signo - SIGRTMIN}`
+      : String(signo);
+
+const RTMIN_PLUS = /^RTMIN(?:\+(\d+))?$/;
+const RTMAX_MINUS = /^RTMAX(?:-(\d+))?$/;
+const DIGITS = /^\d+$/;
+
+/**
+ * systemd's signal_from_string(): "SIGSEGV", "SEGV", "RTMIN+2", "RTMAX-1", "11" -> the
+ * number; undefined for anything that is not a valid signal (SIGNAL_VALID()).
+ */
+export const signalFromString = (text: string): number | undefined => {
+  const bare = text.startsWith('SIG') ? text.slice(3) : text;
+  const idx = NAMES.indexOf(bare);
+  if (idx >= 0) return idx + 1;
+  if (text === bare && DIGITS.test(text)) {
+    const n = Number(text);
+    return isSignalValid(n) ? n : undefined;
+  }
+  const rt = RTMIN_PLUS.exec(bare) ?? RTMAX_MINUS.exec(bare);
+  if (rt === null) return undefined;
+  const off = rt[1] !== undefined ? Number(rt[1]) : 0;
+  const n = bare.startsWith('RTMIN') ? SIGRTMIN + off : SIGRTMAX - off;
+  return n >= SIGRTMIN && n <= SIGRTMAX ? n : undefined;
+};
