@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatBytes } from '@coredump-ts/config';
 import { signalToString } from '@coredump-ts/protocol';
+import { matchTokens, tokenize } from '../packages/coredumpctl/src/glob.js';
 import { OURS, runCtl, SYSTEMD } from '../packages/coredumpctl/test/support.js';
 
 const SHARED = '/usr/lib/x86_64-linux-gnu/systemd/libsystemd-shared-252.so';
@@ -68,5 +69,35 @@ describe('--help, made from the option table', () => {
     const theirs = runCtl(SYSTEMD, ['--help']);
     expect(ours.stdout).toBe(theirs.stdout);
     expect(ours.status).toBe(0);
+  });
+});
+
+describe('--file= glob matching as glibc matches (fnmatch(3), what glob(3) uses)', () => {
+  it('agrees on random patterns and names', () => {
+    const patternChar = fc.constantFrom('a', 'b', 'z', '*', '?', '[', ']', '!', '^', '-', '\\');
+    const nameChar = fc.constantFrom('a', 'b', 'z', ']', '!', '-', '^', '\\', '*');
+    const pairs = fc.sample(
+      fc.tuple(
+        fc.string({ unit: patternChar, maxLength: 8 }),
+        fc.string({ unit: nameChar, minLength: 1, maxLength: 8 }),
+      ),
+      { numRuns: 3000, seed: 15 },
+    );
+    const script = `
+import ctypes, json, sys
+libc = ctypes.CDLL('libc.so.6')
+for line in sys.stdin:
+    p, n = json.loads(line)
+    print(1 if libc.fnmatch(p.encode(), n.encode(), 0) == 0 else 0)
+`;
+    const r = spawnSync('python3', ['-c', script], {
+      input: pairs.map((pair) => `${JSON.stringify(pair)}\n`).join(''),
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    const glibc = r.stdout.split('\n').slice(0, pairs.length);
+    const ours = pairs.map(([p, n]) => (matchTokens(tokenize(p), n) ? '1' : '0'));
+    const differ = pairs.filter((_, i) => ours[i] !== glibc[i]);
+    expect(differ).toEqual([]);
   });
 });

@@ -224,6 +224,14 @@ describe('expected failures (spec §12), same message and status as systemd', ()
     ['-n'],
     ['-S', 'Mon 2023-01-01'],
     ['-S', '2023-13-01'],
+    // Times before the epoch or past 9999, and parse_sec()'s ERANGE (issue 15 item 8).
+    ['-S', '-100y'],
+    ['-S', '1969-12-31'],
+    ['-U', '+100000y'],
+    ['-U', '9999-12-31'],
+    ['-S', '@-5'],
+    ['-S', '--5'],
+    ['-S', '@99999999999999'],
   ])('%j', (args) => {
     const { ours, systemd } = both([...args, `CDTS_GOLDEN=${MARK}`]);
     expect(systemd.status).not.toBe(0);
@@ -231,6 +239,20 @@ describe('expected failures (spec §12), same message and status as systemd', ()
     // getopt prefixes argv[0]; ours always says "coredumpctl".
     expect(ours.stderr).toBe(systemd.stderr.replace(/^\/usr\/bin\/coredumpctl:/, 'coredumpctl:'));
     expect(ours.stdout).toBe(systemd.stdout);
+  });
+
+  it.for([
+    // glob(3) with GLOB_NOCHECK: a pattern that matches nothing (or an empty range) is the file name.
+    ['--file=[z-a]*'],
+    ['--file=/nonexistent/*'],
+    ['--file=/etc/passwd'],
+    ['--directory=/nonexistent'],
+  ])('%j (journal files that do not open)', (args) => {
+    const { ours, systemd } = bothAnywhere([...args, 'list']);
+    expect(systemd.status).toBe(1);
+    expect(ours.stderr).toBe(systemd.stderr);
+    expect(ours.stdout).toBe(systemd.stdout);
+    expect(ours.status).toBe(systemd.status);
   });
 
   it('dump --output=/dev/full fails', () => {

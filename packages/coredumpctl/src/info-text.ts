@@ -5,6 +5,7 @@ import { signalToString } from '@coredump-ts/protocol';
 import { locateCore } from './corefile.js';
 import type { VerbContext } from './context.js';
 import { fieldText, type CoredumpEntry } from './entry.js';
+import { escapeControl } from './escape.js';
 import { formatRelative } from './format.js';
 import { MESSAGE_ID_COREDUMP } from './matches.js';
 import { parseUid } from './users.js';
@@ -20,12 +21,15 @@ const SIMPLE_LINES: readonly [string, string][] = [
 ];
 
 const label = (name: string): string => `${name.padStart(14)}: `;
+const VALUE_INDENT = `\n${' '.repeat(16)}`;
 
 export function formatInfo(ctx: VerbContext, entry: CoredumpEntry): string {
   const v = (n: string): string | undefined => fieldText(entry, n);
   const lines: string[] = [];
+  // Values as the crashed program chose them: control characters escaped, a
+  // newline's continuation under the value, never at column 0 like a label.
   const add = (name: string, value: string): void => {
-    lines.push(label(name) + value);
+    lines.push(label(name) + escapeControl(value).replaceAll('\n', VALUE_INDENT));
   };
   const normal = v('MESSAGE_ID') === MESSAGE_ID_COREDUMP;
   const comm = v('COREDUMP_COMM');
@@ -86,7 +90,9 @@ export function formatInfo(ctx: VerbContext, entry: CoredumpEntry): string {
   const buildId = mainBuildId(v('COREDUMP_EXE'), v('COREDUMP_PACKAGE_JSON'));
   if (buildId !== undefined) add('build-id', buildId);
   const message = v('MESSAGE');
-  if (message !== undefined) add('Message', message.replaceAll('\n', `\n${' '.repeat(16)}`).trim());
+  // systemd indents MESSAGE's lines, then trims the whole (the same indent as add()'s).
+  if (message !== undefined)
+    lines.push(label('Message') + escapeControl(message).replaceAll('\n', VALUE_INDENT).trim());
   return lines.map((l) => `${l}\n`).join('');
 }
 

@@ -126,9 +126,22 @@ async function* runJournalctl<T>(
     const detail = result.stderr.trim();
     throw new CoredumpctlError(
       'ERR_JOURNAL',
-      detail === '' ? `journalctl exited with status ${String(result.code)}` : detail,
+      detail === '' ? `journalctl exited with status ${String(result.code)}` : openFailure(detail),
     );
   }
+}
+
+/**
+ * journalctl's "could not open" line in systemd coredumpctl's words
+ * (coredumpctl.c): "Failed to open journal files: %m" for --file, "Failed to
+ * open journals in directory: %s: %m" for -D; anything else as it is.
+ */
+export function openFailure(detail: string): string {
+  const files = /^Failed to open files: ([^\n]*)$/.exec(detail);
+  if (files !== null) return `Failed to open journal files: ${files[1] ?? ''}`;
+  const dir = /^Failed to open (\/[^\n]*): ([^:\n]*)$/.exec(detail);
+  if (dir !== null) return `Failed to open journals in directory: ${dir[1] ?? ''}: ${dir[2] ?? ''}`;
+  return detail;
 }
 
 async function* jsonLines(stdout: NodeJS.ReadableStream): AsyncGenerator<CoredumpEntry> {

@@ -5,6 +5,7 @@ import { createCoreFileProbe, locateCoreOf, type CoreFileProbe } from './corefil
 import type { VerbContext } from './context.js';
 import { entryTexts, valueBytes, type EntryTexts } from './entry.js';
 import { CoredumpctlError } from './errors.js';
+import { escapeControl } from './escape.js';
 import { readListEntries } from './journal-files.js';
 import { baseQuery, fetchFullFields, type Query } from './journal-query.js';
 import { MESSAGE_ID_COREDUMP, parsePid } from './matches.js';
@@ -103,7 +104,7 @@ export function rowText(row: readonly Cell[], ctx: VerbContext): string[] {
     dash(row[3]),
     typeof sig === 'number' ? `SIG${signalToString(sig)}` : 'SIG0',
     dash(row[5]),
-    dash(row[6]),
+    typeof row[6] === 'string' ? escapeControl(row[6]) : dash(row[6]),
     typeof size === 'number' ? formatBytes(size) : '-',
   ];
 }

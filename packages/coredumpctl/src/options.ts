@@ -4,7 +4,7 @@ import { CoredumpctlError } from './errors.js';
 import { getoptLong } from './getopt.js';
 import { LONG_OPTIONS, SHORT_OPTIONS, type OptionKey } from './option-table.js';
 import { splitQuoted } from './split-quoted.js';
-import { parseTimestamp } from './time.js';
+import { parseTimestampResult } from './time.js';
 
 export type JsonMode = 'off' | 'short' | 'pretty';
 export type Verb = 'list' | 'info' | 'dump' | 'debug' | 'help' | 'version' | 'json-help';
@@ -59,9 +59,16 @@ function parseJson(text: string): JsonMode | 'help' {
   return fail(`Unknown argument to --json= switch: ${text}`);
 }
 
+const TIMESTAMP_ERRNO_TEXT = {
+  EINVAL: 'Invalid argument',
+  ERANGE: 'Numerical result out of range',
+};
+
 function timestampArg(text: string, nowUsec: number): number {
-  const usec = parseTimestamp(text, nowUsec);
-  return usec ?? fail(`Failed to parse timestamp '${text}': Invalid argument`);
+  const usec = parseTimestampResult(text, nowUsec);
+  return typeof usec === 'number'
+    ? usec
+    : fail(`Failed to parse timestamp '${text}': ${TIMESTAMP_ERRNO_TEXT[usec]}`);
 }
 
 /** Parse argv (without node and script); throws CoredumpctlError('ERR_COREDUMPCTL_USAGE'). */

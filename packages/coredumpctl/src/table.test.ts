@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { escapeControl } from './escape.js';
 import { renderTable, type Column } from './table.js';
 
 const COLUMNS: readonly Column[] = [
@@ -72,5 +73,43 @@ describe('renderTable', () => {
   it('no rows: nothing, or the legend alone', () => {
     expect(renderTable(COLUMNS, [], false)).toBe('');
     expect(renderTable(COLUMNS, [], true)).toBe('NAME N EXE\n');
+  });
+});
+
+describe('renderTable: cells with newlines (format-table sublines)', () => {
+  const cols: Column[] = [
+    { name: 'pid', right: true },
+    { name: 'exe', right: false },
+    { name: 'size', right: true },
+  ];
+
+  it('puts continuation lines in their column, not at column 0', () => {
+    const text = renderTable(
+      cols,
+      [
+        ['1', '/a\nforged row', '1.0K'],
+        ['22', '/b', '-'],
+      ],
+      true,
+    );
+    expect(text).toBe(
+      'PID EXE        SIZE\n' +
+        '  1 /a         1.0K\n' +
+        '    forged row \n' +
+        ' 22 /b            -\n',
+    );
+  });
+});
+
+describe('escapeControl', () => {
+  it.for([
+    ['/usr/bin/x', '/usr/bin/x'],
+    ['\x1b[31mred\x1b[0m', '\\x1b[31mred\\x1b[0m'],
+    ['a\tb\rc', 'a\\tb\\rc'],
+    ['keep\nnewline', 'keep\nnewline'],
+    ['\x00\x7f\u009b', '\\x00\\x7f\\x9b'],
+    ['é😀', 'é😀'],
+  ] as const)('%j -> %j', ([text, want]) => {
+    expect(escapeControl(text)).toBe(want);
   });
 });

@@ -28,14 +28,41 @@ export function renderTable(
   const all = legend ? [columns.map((c) => c.name.toUpperCase()), ...rows] : rows;
   // A cell's width is its length unless it holds a low surrogate: checked
   // once on the whole text rather than cell by cell (a listing has 40,000).
-  const text = renderRows(columns, all, false);
-  return LOW_SURROGATE.test(text) ? renderRows(columns, all, true) : text;
+  // Likewise a cell with a newline shows as one more line than there are rows.
+  let text = renderRows(columns, all, false);
+  const wide = LOW_SURROGATE.test(text);
+  if (countLines(text) > all.length) return renderRows(columns, splitLines(all), wide, true);
+  if (wide) text = renderRows(columns, all, true);
+  return text;
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/**
+ * Rows whose cells hold newlines, as systemd's format-table prints them: one
+ * line per line of the tallest cell, each cell's lines in its own column (so a
+ * continuation is indented under it, never at column 0 like a row of its own).
+ */
+function splitLines(rows: readonly (readonly string[])[]): string[][] {
+  const out: string[][] = [];
+  for (const row of rows) {
+    const cells = row.map((c) => c.split('\n'));
+    const height = Math.max(1, ...cells.map((lines) => lines.length));
+    for (let k = 0; k < height; k++) out.push(cells.map((lines) => lines[k] ?? ''));
+  }
+  return out;
 }
 
 function renderRows(
   columns: readonly Column[],
   rows: readonly (readonly string[])[],
   inCodePoints: boolean,
+  /** continuation lines: an empty last cell is not padded (format-table does not) */
+  sublines = false,
 ): string {
   const n = columns.length;
   const widths = new Array<number>(n).fill(0);
@@ -57,7 +84,7 @@ function renderRows(
     for (let i = 0; i < n; i++) {
       const cell = row[i] ?? '';
       const length = (widths[i] ?? 0) + (inCodePoints ? cell.length - codePoints(cell) : 0);
-      if (cell.length >= length) cells[i] = cell;
+      if (cell.length >= length || (sublines && cell === '' && i === n - 1)) cells[i] = cell;
       else cells[i] = right[i] === true ? cell.padStart(length) : cell.padEnd(length);
     }
     lines[r] = cells.join(' ');
