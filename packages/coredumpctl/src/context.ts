@@ -8,6 +8,19 @@ export interface Output {
   write(text: string | Buffer): void;
 }
 
+/** ANSI colours as systemd uses them; absent when colours are off (terminal.ts). */
+export interface Style {
+  readonly normal: string;
+  readonly underline: string;
+  highlight(text: string): string;
+  /** the colour a COREFILE state is shown in, if any */
+  stateColor(state: string): string | undefined;
+  /** a log_error() line */
+  error(text: string): string;
+  /** a log_notice() line */
+  notice(text: string): string;
+}
+
 export interface VerbContext {
   options: Options;
   stdout: Output;
@@ -16,6 +29,8 @@ export interface VerbContext {
   time: TimeFormatter;
   names: NameDb;
   journalctl: string;
+  /** colours, when on */
+  style?: Style | undefined;
   /** log a notice/warning line (suppressed by the caller where systemd does) */
   log(message: string): void;
 }

@@ -28,12 +28,19 @@ export function formatInfo(ctx: VerbContext, entry: CoredumpEntry): string {
   const lines: string[] = [];
   // Values as the crashed program chose them: control characters escaped, a
   // newline's continuation under the value, never at column 0 like a label.
+  const esc = (value: string): string => escapeControl(value).replaceAll('\n', VALUE_INDENT);
   const add = (name: string, value: string): void => {
-    lines.push(label(name) + escapeControl(value).replaceAll('\n', VALUE_INDENT));
+    lines.push(label(name) + esc(value));
   };
+  // On a terminal, what systemd highlights: the PID, the executable, the storage state.
+  const style = ctx.style;
+  const hl = (value: string): string =>
+    style !== undefined ? style.highlight(esc(value)) : esc(value);
   const normal = v('MESSAGE_ID') === MESSAGE_ID_COREDUMP;
   const comm = v('COREDUMP_COMM');
-  add('PID', `${v('COREDUMP_PID') ?? 'n/a'}${comm !== undefined ? ` (${comm})` : ''}`);
+  lines.push(
+    label('PID') + hl(v('COREDUMP_PID') ?? 'n/a') + (comm !== undefined ? ` (${esc(comm)})` : ''),
+  );
   const withName = (
     text: string | undefined,
     lookup: (n: number) => string,
@@ -66,7 +73,9 @@ export function formatInfo(ctx: VerbContext, entry: CoredumpEntry): string {
   }
   for (const [field, name] of SIMPLE_LINES) {
     const value = v(field);
-    if (value !== undefined) add(name, value);
+    if (value === undefined) continue;
+    if (field === 'COREDUMP_EXE') lines.push(label(name) + hl(value));
+    else add(name, value);
   }
   const owner = withName(v('COREDUMP_OWNER_UID'), (n) => ctx.names.user(n));
   if (owner !== undefined) add('Owner UID', owner);
@@ -80,7 +89,12 @@ export function formatInfo(ctx: VerbContext, entry: CoredumpEntry): string {
   }
   const core = locateCore(entry, ctx.options.root);
   if (core.filename !== undefined) {
-    add('Storage', `${core.filename} (${core.state ?? 'error'})`);
+    const state = core.state ?? 'error';
+    const text = `${esc(core.filename)} (${state})`;
+    lines.push(
+      label('Storage') +
+        (style !== undefined ? `${style.stateColor(state) ?? ''}${text}${style.normal}` : text),
+    );
     if (core.sizeBytes !== undefined) add('Size on Disk', formatBytes(core.sizeBytes));
   } else
     add('Storage', core.state === 'journal' || core.state === 'truncated' ? 'journal' : 'none');

@@ -19,5 +19,8 @@ export async function runInfo(ctx: VerbContext): Promise<void> {
     if (o.rowsMax !== undefined && n >= o.rowsMax) break;
   }
   if (n === 0 && !focus)
-    throw new CoredumpctlError('ERR_NOT_FOUND', 'No coredumps found.', { silent: o.quiet });
+    throw new CoredumpctlError('ERR_NOT_FOUND', 'No coredumps found.', {
+      silent: o.quiet,
+      notice: true,
+    });
 }

@@ -76,7 +76,9 @@ interface Journalctl {
 
 /** The one place journalctl is started. */
 function startJournalctl(journalctl: string, args: readonly string[]): Journalctl {
-  const child = spawn(journalctl, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Never colours: $SYSTEMD_COLORS=1 of ours would make journalctl colour its JSON.
+  const env = { ...process.env, SYSTEMD_COLORS: '0' };
+  const child = spawn(journalctl, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (s: string) => {

@@ -10,7 +10,7 @@ import { readListEntries } from './journal-files.js';
 import { baseQuery, fetchFullFields, type Query } from './journal-query.js';
 import { MESSAGE_ID_COREDUMP, parsePid } from './matches.js';
 import { selectEntries } from './select.js';
-import { renderJsonRows, renderTable, type Cell, type Column } from './table.js';
+import { renderJsonRows, renderTable, type Cell, type Column, type TableStyle } from './table.js';
 import { parseUid } from './users.js';
 
 const COLUMNS: readonly Column[] = [
@@ -23,6 +23,8 @@ const COLUMNS: readonly Column[] = [
   { name: 'exe', right: false },
   { name: 'size', right: true },
 ];
+
+const COREFILE_COLUMN = COLUMNS.findIndex((c) => c.name === 'corefile');
 
 /** The fields a row needs, by their place in LIST_FIELDS (what is read per entry). */
 const FIELD = {
@@ -161,10 +163,24 @@ export async function runList(ctx: VerbContext): Promise<void> {
       if (!rows.add(entryTexts(entry, LIST_FIELDS))) break;
   }
   if (rows.count === 0 && !focus) {
-    throw new CoredumpctlError('ERR_NOT_FOUND', 'No coredumps found.', { silent: o.quiet });
+    throw new CoredumpctlError('ERR_NOT_FOUND', 'No coredumps found.', {
+      silent: o.quiet,
+      notice: true,
+    });
   }
   if (o.json !== 'off') ctx.stdout.write(renderJsonRows(COLUMNS, rows.cells, o.json));
-  else ctx.stdout.write(renderTable(COLUMNS, rows.texts, o.legend));
+  else ctx.stdout.write(renderTable(COLUMNS, rows.texts, o.legend, tableStyle(ctx)));
+}
+
+/** On a terminal: the underlined legend and the COREFILE state colours. */
+function tableStyle(ctx: VerbContext): TableStyle | undefined {
+  const style = ctx.style;
+  if (style === undefined) return undefined;
+  return {
+    normal: style.normal,
+    underline: style.underline,
+    cellColor: (column, text) => (column === COREFILE_COLUMN ? style.stateColor(text) : undefined),
+  };
 }
 
 async function printField(ctx: VerbContext, field: string): Promise<void> {

@@ -10,11 +10,23 @@ import { runInfo } from './info.js';
 import { runList } from './list.js';
 import { parseOptions } from './options.js';
 import { loadErrnoText } from './errno.js';
+import { createOutputs, type Outputs } from './output.js';
 import { loadNameDb, NUMBERS_ONLY } from './users.js';
 
+/** glibc's getopt messages start with the program name; they are not log lines. */
+const GETOPT_PREFIX = 'coredumpctl: ';
+
 export async function run(argv: readonly string[]): Promise<number> {
-  const stdout = { write: (t: string | Buffer): void => void process.stdout.write(t) };
-  const stderr = { write: (t: string | Buffer): void => void process.stderr.write(t) };
+  const out = await createOutputs();
+  try {
+    return await runVerb(argv, out);
+  } finally {
+    await out.close();
+  }
+}
+
+async function runVerb(argv: readonly string[], out: Outputs): Promise<number> {
+  const { stdout, stderr } = out;
   try {
     const options = parseOptions(argv);
     if (options.verb === 'help') return (stdout.write(HELP), 0);
@@ -37,10 +49,18 @@ export async function run(argv: readonly string[]): Promise<number> {
       time: createTimeFormatter(),
       names: named ? await loadNameDb() : NUMBERS_ONLY,
       journalctl: process.env.COREDUMP_TS_JOURNALCTL ?? 'journalctl',
+      style: out.style,
       log: (m) => {
-        stderr.write(`${m}\n`);
+        out.log(m, 'notice');
       },
     };
+    // list (and -F) and info page, as systemd's do; JSON does not.
+    if (
+      options.pager &&
+      (options.verb === 'list' || options.verb === 'info') &&
+      options.json === 'off'
+    )
+      await out.enablePager();
     switch (options.verb) {
       case 'list':
         await runList(ctx);
@@ -56,7 +76,11 @@ export async function run(argv: readonly string[]): Promise<number> {
     }
   } catch (error) {
     if (error instanceof CoredumpctlError) {
-      if (!error.silent) stderr.write(`${error.message}\n`);
+      if (!error.silent)
+        out.log(
+          error.message,
+          error.message.startsWith(GETOPT_PREFIX) ? 'plain' : error.notice ? 'notice' : 'error',
+        );
       return error.exitStatus;
     }
     stderr.write(

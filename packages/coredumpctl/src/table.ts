@@ -2,6 +2,15 @@
 // or JSON (short: one line; pretty: tab-indented with " : ").
 export type Cell = string | number | null;
 
+/** Colours for a table on a terminal, as format-table prints them. */
+export interface TableStyle {
+  readonly normal: string;
+  /** the legend's cells, separator included, each underlined on its own */
+  readonly underline: string;
+  /** the colour of a body cell, by column and text */
+  cellColor(column: number, text: string): string | undefined;
+}
+
 export interface Column {
   name: string;
   right: boolean;
@@ -24,8 +33,10 @@ export function renderTable(
   columns: readonly Column[],
   rows: readonly (readonly string[])[],
   legend: boolean,
+  style?: TableStyle,
 ): string {
   const all = legend ? [columns.map((c) => c.name.toUpperCase()), ...rows] : rows;
+  if (style !== undefined) return renderStyled(columns, all, legend, style);
   // A cell's width is its length unless it holds a low surrogate: checked
   // once on the whole text rather than cell by cell (a listing has 40,000).
   // Likewise a cell with a newline shows as one more line than there are rows.
@@ -55,6 +66,44 @@ function splitLines(rows: readonly (readonly string[])[]): string[][] {
     for (let k = 0; k < height; k++) out.push(cells.map((lines) => lines[k] ?? ''));
   }
   return out;
+}
+
+/** The same table with colours: no hot path, so widths are measured simply. */
+function renderStyled(
+  columns: readonly Column[],
+  all: readonly (readonly string[])[],
+  legend: boolean,
+  style: TableStyle,
+): string {
+  const plain = renderTable(columns, all, false);
+  const multiline = countLines(plain) > all.length;
+  const rows = multiline ? splitLines(all) : all;
+  const n = columns.length;
+  const widths = new Array<number>(n).fill(0);
+  for (const row of rows)
+    for (let i = 0; i < n; i++) widths[i] = Math.max(widths[i] ?? 0, codePoints(row[i] ?? ''));
+  const pad = (cell: string, i: number): string => {
+    const width = (widths[i] ?? 0) + cell.length - codePoints(cell);
+    return columns[i]?.right === true ? cell.padStart(width) : cell.padEnd(width);
+  };
+  const lines = rows.map((row, r) => {
+    if (legend && r === 0)
+      return row
+        .map(
+          (cell, i) =>
+            `${style.normal}${style.underline}${i > 0 ? ' ' : ''}${pad(cell, i)}${style.normal}`,
+        )
+        .join('');
+    return row
+      .map((cell, i) => {
+        const last = multiline && i === n - 1 && cell === '';
+        const text = last ? cell : pad(cell, i);
+        const color = cell === '' ? undefined : style.cellColor(i, cell);
+        return color === undefined ? text : `${color}${text}${style.normal}`;
+      })
+      .join(' ');
+  });
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
 function renderRows(
