@@ -154,6 +154,7 @@ describe('colours, byte for byte as systemd prints them', () => {
     ['list', 'nosuchcomm'],
     ['frobnicate'],
     ['--bogus'],
+    ['--help'],
   ])('%j on a pty', (args) => {
     const env = { SYSTEMD_PAGER: 'cat' };
     // getopt prefixes argv[0]; ours always says "coredumpctl".
@@ -178,6 +179,7 @@ describe('colours, byte for byte as systemd prints them', () => {
     [{ SYSTEMD_PAGER: 'cat', SYSTEMD_COLORS: '0' }, false],
     [{ SYSTEMD_PAGER: 'cat', SYSTEMD_COLORS: 'yes', NO_COLOR: '1' }, true],
     [{ SYSTEMD_PAGER: 'cat', TERM: 'dumb' }, false],
+    [{ SYSTEMD_PAGER: 'cat', SYSTEMD_URLIFY: '0' }, true],
   ] as const)('%j: colours %j', ([env, colours]) => {
     const theirs = onPty(SYSTEMD, inJournal(['list']), env);
     const ours = onPty(OURS, inJournal(['list']), env);
@@ -188,7 +190,7 @@ describe('colours, byte for byte as systemd prints them', () => {
   it.for([{ SYSTEMD_COLORS: '1' }, { SYSTEMD_COLORS: '256' }, { SYSTEMD_COLORS: 'junk' }, {}])(
     '%j off a terminal',
     (env) => {
-      for (const args of [['list'], ['info']]) {
+      for (const args of [['list'], ['info'], ['--help']]) {
         const run = (bin: string): string =>
           spawnSync(
             bin === OURS ? process.execPath : bin,

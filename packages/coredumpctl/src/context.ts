@@ -19,6 +19,8 @@ export interface Style {
   error(text: string): string;
   /** a log_notice() line */
   notice(text: string): string;
+  /** text linked to url (terminal_urlify()) */
+  link(url: string, text: string): string;
 }
 
 export interface VerbContext {

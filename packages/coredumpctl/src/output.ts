@@ -24,7 +24,7 @@ export async function createOutputs(env: NodeJS.ProcessEnv = process.env): Promi
   const stdoutTty = isatty(1);
   const terminal =
     stdoutTty || env.SYSTEMD_COLORS !== undefined ? await import('./terminal.js') : undefined;
-  const style = terminal?.colorsEnabled(env) === true ? terminal.STYLE : undefined;
+  const style = terminal?.colorsEnabled(env) === true ? terminal.createStyle(env) : undefined;
   let pager: Pager | undefined;
   let openPager: (() => Pager | undefined) | undefined;
   const toStdout = (t: string | Buffer): void => {

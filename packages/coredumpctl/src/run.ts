@@ -5,7 +5,7 @@ import { runDebug } from './debug.js';
 import { runDump } from './dump.js';
 import { CoredumpctlError } from './errors.js';
 import { createTimeFormatter } from './format.js';
-import { HELP, VERSION } from './help.js';
+import { helpText, VERSION } from './help.js';
 import { runInfo } from './info.js';
 import { runList } from './list.js';
 import { parseOptions } from './options.js';
@@ -29,7 +29,7 @@ async function runVerb(argv: readonly string[], out: Outputs): Promise<number> {
   const { stdout, stderr } = out;
   try {
     const options = parseOptions(argv);
-    if (options.verb === 'help') return (stdout.write(HELP), 0);
+    if (options.verb === 'help') return (stdout.write(helpText(out.style)), 0);
     if (options.verb === 'version') return (stdout.write(VERSION), 0);
     if (options.verb === 'json-help') return (stdout.write('pretty\nshort\noff\n'), 0);
     if (options.image !== undefined) {

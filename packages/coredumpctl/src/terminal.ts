@@ -47,11 +47,17 @@ export function colorsEnabled(env: NodeJS.ProcessEnv, tty?: boolean): boolean {
   return !terminalIsDumb(env, tty);
 }
 
-export const STYLE: Style = {
-  normal: NORMAL,
-  underline: UNDERLINE,
-  highlight: (text) => `${HIGHLIGHT}${text}${NORMAL}`,
-  stateColor: (state) => STATE_COLORS[state],
-  error: (text) => `${RED}${text}${NORMAL}`,
-  notice: (text) => `${HIGHLIGHT}${text}${NORMAL}`,
-};
+/** The colours, and links unless $SYSTEMD_URLIFY says no (urlify_enabled()). */
+export function createStyle(env: NodeJS.ProcessEnv): Style {
+  const urlify = env.SYSTEMD_URLIFY === undefined || parseBoolean(env.SYSTEMD_URLIFY) !== false;
+  return {
+    normal: NORMAL,
+    underline: UNDERLINE,
+    highlight: (text) => `${HIGHLIGHT}${text}${NORMAL}`,
+    stateColor: (state) => STATE_COLORS[state],
+    error: (text) => `${RED}${text}${NORMAL}`,
+    notice: (text) => `${HIGHLIGHT}${text}${NORMAL}`,
+    // An OSC 8 hyperlink, as terminal_urlify() writes it.
+    link: (url, text) => (urlify ? `\x1b]8;;${url}\x07${text}\x1b]8;;\x07` : text),
+  };
+}

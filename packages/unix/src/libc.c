@@ -47,46 +47,45 @@ static napi_value name_result(napi_env env, int err, const char *name, const cha
   return result;
 }
 
-/* userName(uid): getpwuid_r()'s pw_name, or undefined. */
-napi_value cu_user_name(napi_env env, napi_callback_info info) {
-  uint32_t uid = 0;
-  if (!get_id(env, info, "uid", &uid)) return NULL;
-  size_t size = nss_buffer_start(_SC_GETPW_R_SIZE_MAX);
+/* A user's (getpwuid_r) or a group's (getgrgid_r) name, growing the buffer on ERANGE. */
+static napi_value nss_name(napi_env env, uint32_t id, bool group) {
+  const char *call = group ? "getgrgid_r" : "getpwuid_r";
+  size_t size = nss_buffer_start(group ? _SC_GETGR_R_SIZE_MAX : _SC_GETPW_R_SIZE_MAX);
   for (;;) {
     char *buf = malloc(size);
-    if (buf == NULL) return cu_throw_errno(env, ENOMEM, "getpwuid_r", NULL);
-    struct passwd pw, *found = NULL;
-    int err = getpwuid_r((uid_t)uid, &pw, buf, size, &found);
+    if (buf == NULL) return cu_throw_errno(env, ENOMEM, call, NULL);
+    const char *name = NULL;
+    int err;
+    if (group) {
+      struct group gr, *found = NULL;
+      err = getgrgid_r((gid_t)id, &gr, buf, size, &found);
+      if (found != NULL) name = found->gr_name;
+    } else {
+      struct passwd pw, *found = NULL;
+      err = getpwuid_r((uid_t)id, &pw, buf, size, &found);
+      if (found != NULL) name = found->pw_name;
+    }
     if (err == ERANGE && size < NSS_BUFFER_MAX) {
       free(buf);
       size *= 2;
       continue;
     }
-    napi_value result = name_result(env, err, found != NULL ? found->pw_name : NULL, "getpwuid_r");
+    napi_value result = name_result(env, err, name, call);
     free(buf);
     return result;
   }
 }
 
+/* userName(uid): getpwuid_r()'s pw_name, or undefined. */
+napi_value cu_user_name(napi_env env, napi_callback_info info) {
+  uint32_t uid = 0;
+  return get_id(env, info, "uid", &uid) ? nss_name(env, uid, false) : NULL;
+}
+
 /* groupName(gid): getgrgid_r()'s gr_name, or undefined. */
 napi_value cu_group_name(napi_env env, napi_callback_info info) {
   uint32_t gid = 0;
-  if (!get_id(env, info, "gid", &gid)) return NULL;
-  size_t size = nss_buffer_start(_SC_GETGR_R_SIZE_MAX);
-  for (;;) {
-    char *buf = malloc(size);
-    if (buf == NULL) return cu_throw_errno(env, ENOMEM, "getgrgid_r", NULL);
-    struct group gr, *found = NULL;
-    int err = getgrgid_r((gid_t)gid, &gr, buf, size, &found);
-    if (err == ERANGE && size < NSS_BUFFER_MAX) {
-      free(buf);
-      size *= 2;
-      continue;
-    }
-    napi_value result = name_result(env, err, found != NULL ? found->gr_name : NULL, "getgrgid_r");
-    free(buf);
-    return result;
-  }
+  return get_id(env, info, "gid", &gid) ? nss_name(env, gid, true) : NULL;
 }
 
 /* strerror(errno): glibc's text, e.g. "No such file or directory". */
