@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatBytes } from '@coredump-ts/config';
-import { signalToString } from '@coredump-ts/protocol';
+import { safeAtoi, signalFromString, signalToString } from '@coredump-ts/protocol';
 import { matchTokens, tokenize } from '../packages/coredumpctl/src/glob.js';
 import { OURS, runCtl, SYSTEMD } from '../packages/coredumpctl/test/support.js';
 
@@ -98,6 +98,64 @@ for line in sys.stdin:
     const glibc = r.stdout.split('\n').slice(0, pairs.length);
     const ours = pairs.map(([p, n]) => (matchTokens(tokenize(p), n) ? '1' : '0'));
     const differ = pairs.filter((_, i) => ours[i] !== glibc[i]);
+    expect(differ).toEqual([]);
+  });
+});
+
+describe('signal_from_string() and safe_atoi() as systemd 252 parse signals', () => {
+  it('agree on random texts', () => {
+    const unit = fc.constantFrom(
+      ...'0123456789abxoBXO+- \tSIGRTMINAXEVHUPKL'.split(''),
+      'SIG',
+      'SEGV',
+      'RTMIN',
+      'RTMAX',
+    );
+    const texts = [
+      ...[
+        '013',
+        '011',
+        ' 11',
+        '0x0b',
+        '0b1011',
+        '0o13',
+        '+11',
+        '11 ',
+        '-0',
+        'RTMIN+02',
+        'RTMIN+ 2',
+      ],
+      ...['RTMIN+-0', 'RTMIN-0', 'RTMAX+0', 'RTMIN+0x2', 'SIG 11', 'SIG11', '99999999999', ''],
+      ...fc.sample(fc.string({ unit, maxLength: 8 }), { numRuns: 3000, seed: 252 }),
+    ];
+    const script = `
+import ctypes, json, sys
+lib = ctypes.CDLL(${JSON.stringify(SHARED)})
+lib.signal_from_string.restype = ctypes.c_int
+lib.signal_from_string.argtypes = [ctypes.c_char_p]
+lib.safe_atoi.restype = ctypes.c_int
+lib.safe_atoi.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int)]
+for line in sys.stdin:
+    t = json.loads(line).encode()
+    n = ctypes.c_int(0)
+    r = lib.safe_atoi(t, ctypes.byref(n))
+    print(json.dumps([lib.signal_from_string(t), n.value if r >= 0 else None]))
+`;
+    const r = spawnSync('python3', ['-c', script], {
+      input: texts.map((t) => `${JSON.stringify(t)}\n`).join(''),
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    const theirs = r.stdout
+      .split('\n')
+      .slice(0, texts.length)
+      .map((l) => JSON.parse(l) as [number, number | null]);
+    const differ = texts.filter((t, i) => {
+      const [signo, atoi] = theirs[i] ?? [0, null];
+      return (
+        (signalFromString(t) ?? -1) !== (signo < 0 ? -1 : signo) || (safeAtoi(t) ?? null) !== atoi
+      );
+    });
     expect(differ).toEqual([]);
   });
 });

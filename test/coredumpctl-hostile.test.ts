@@ -40,7 +40,22 @@ beforeAll(async () => {
   );
   journal.inject(entry(302, '/usr/bin/\x1b[31mred\x1b[0m'));
   journal.inject(entry(303, '/usr/bin/plain'));
-  await waitFor(() => journal?.count(`CDTS_HOSTILE=${MARK}`) === 3, { what: 'hostile entries' });
+  // COREDUMP_SIGNAL as systemd parses it (safe_atoi: octal, hex, a sign, leading blanks).
+  for (const [i, signal] of [
+    '013',
+    ' 11',
+    '0x0b',
+    '+11',
+    '0b1011',
+    'SIGSEGV',
+    'RTMIN+0x2',
+  ].entries())
+    journal.inject({
+      ...entry(310 + i, '/usr/bin/odd-signal'),
+      COREDUMP_SIGNAL: signal,
+      CDTS_ODD: MARK,
+    });
+  await waitFor(() => journal?.count(`CDTS_HOSTILE=${MARK}`) === 10, { what: 'hostile entries' });
 });
 
 afterAll(async () => {
@@ -66,6 +81,14 @@ describe('a newline in COREDUMP_EXE', () => {
     const ours = runCtl(OURS, [dirArg(), 'info', `CDTS_HOSTILE=${MARK}`, 'COREDUMP_PID=301']);
     expect(ours.status).toBe(0);
     expect(ours.stdout).toContain(`    Executable: /usr/bin/a\n${' '.repeat(16)}${FORGED}\n`);
+  });
+});
+
+describe('odd but valid COREDUMP_SIGNAL values', () => {
+  it.for([['list'], ['info']])('%j as systemd shows them', (args) => {
+    const { ours, systemd } = both([dirArg(), ...args, `CDTS_ODD=${MARK}`]);
+    expect(ours.stdout).toBe(systemd.stdout);
+    expect(ours.status).toBe(0);
   });
 });
 

@@ -1,7 +1,7 @@
 // What info prints for one entry: systemd's detailed block (spec §10.5), or
 // with --json systemd 262's object. dump and debug print the same block.
 import { formatBytes } from '@coredump-ts/config';
-import { signalToString } from '@coredump-ts/protocol';
+import { safeAtoi, signalToString } from '@coredump-ts/protocol';
 import { locateCore } from './corefile.js';
 import type { VerbContext } from './context.js';
 import { fieldText, type CoredumpEntry } from './entry.js';
@@ -55,7 +55,7 @@ export function formatInfo(ctx: VerbContext, entry: CoredumpEntry): string {
   if (gid !== undefined) add('GID', gid);
   const sgnl = v('COREDUMP_SIGNAL');
   if (sgnl !== undefined) {
-    const n = /^[-+]?\d+$/.test(sgnl.trim()) ? Number(sgnl) : undefined;
+    const n = safeAtoi(sgnl);
     add(
       normal ? 'Signal' : 'Reason',
       normal && n !== undefined ? `${sgnl} (${signalToString(n)})` : sgnl,

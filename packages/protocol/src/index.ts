@@ -40,6 +40,7 @@ export {
   SIGRTMAX,
   SIGRTMIN,
   isSignalValid,
+  safeAtoi,
   signalFromString,
   signalName,
   signalToString,
