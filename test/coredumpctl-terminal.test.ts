@@ -166,6 +166,19 @@ describe('colours, byte for byte as systemd prints them', () => {
     expect(ours).toBe(theirs);
   });
 
+  it.for([
+    [{ COLUMNS: '80' }, ['list']],
+    [{ COLUMNS: '60' }, ['list']],
+    [{ COLUMNS: '40', LANG: 'C' }, ['list']],
+    [{ COLUMNS: '20' }, ['--no-legend', 'list']],
+    [{ COLUMNS: '60', NO_COLOR: '1' }, ['-r', 'list']],
+  ] as const)('%j %j: fitted to the terminal, ellipsized, as systemd', ([env, args]) => {
+    const all = { SYSTEMD_PAGER: 'cat', ...env };
+    const ours = onPty(OURS, inJournal(args), all);
+    expect(ours).toBe(onPty(SYSTEMD, inJournal(args), all));
+    expect(ours).toMatch(env.LANG === 'C' ? /\.\.\./ : /…/);
+  });
+
   it('list shows the underlined legend and the COREFILE state colours', () => {
     const ours = onPty(OURS, inJournal(['list']), { SYSTEMD_PAGER: 'cat' });
     expect(ours).toContain('\x1b[0m\x1b[0;4mTIME');

@@ -1,6 +1,7 @@
 // What every verb gets: the parsed options and its dependencies (output
 // streams, clock, name lookups), so verbs are testable without globals.
 import type { TimeFormatter } from './format.js';
+import type { TableWidth } from './table.js';
 import type { Options } from './options.js';
 import type { NameDb } from './users.js';
 
@@ -31,6 +32,8 @@ export interface VerbContext {
   time: TimeFormatter;
   names: NameDb;
   journalctl: string;
+  /** the terminal list's table must fit, when output goes to one */
+  terminal?: TableWidth | undefined;
   /** colours, when on */
   style?: Style | undefined;
   /** log a notice/warning line (suppressed by the caller where systemd does) */

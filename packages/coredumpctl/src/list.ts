@@ -169,7 +169,7 @@ export async function runList(ctx: VerbContext): Promise<void> {
     });
   }
   if (o.json !== 'off') ctx.stdout.write(renderJsonRows(COLUMNS, rows.cells, o.json));
-  else ctx.stdout.write(renderTable(COLUMNS, rows.texts, o.legend, tableStyle(ctx)));
+  else ctx.stdout.write(renderTable(COLUMNS, rows.texts, o.legend, tableStyle(ctx), ctx.terminal));
 }
 
 /** On a terminal: the underlined legend and the COREFILE state colours. */

@@ -7,11 +7,14 @@
 import { isatty } from 'node:tty';
 import type { Output, Style } from './context.js';
 import type { Pager } from './pager.js';
+import type { TableWidth } from './table.js';
 
 export interface Outputs {
   stdout: Output;
   stderr: Output;
   style: Style | undefined;
+  /** the terminal's width and charset, when stdout and stderr are ttys (on_tty()) */
+  terminal: TableWidth | undefined;
   /** A log line: an error (red) or a notice (highlighted). */
   log(message: string, level: 'error' | 'notice' | 'plain'): void;
   /** From now on stdout goes through the pager, if one is wanted: call before the verb runs. */
@@ -22,9 +25,15 @@ export interface Outputs {
 
 export async function createOutputs(env: NodeJS.ProcessEnv = process.env): Promise<Outputs> {
   const stdoutTty = isatty(1);
-  const terminal =
+  const colors =
     stdoutTty || env.SYSTEMD_COLORS !== undefined ? await import('./terminal.js') : undefined;
-  const style = terminal?.colorsEnabled(env) === true ? terminal.createStyle(env) : undefined;
+  const style = colors?.colorsEnabled(env) === true ? colors.createStyle(env) : undefined;
+  const onTty = stdoutTty && isatty(2);
+  const pagerModule = onTty ? await import('./pager.js') : undefined;
+  const terminal: TableWidth | undefined =
+    pagerModule !== undefined
+      ? { columns: terminalColumns(env), utf8: pagerModule.localeIsUtf8(env) }
+      : undefined;
   let pager: Pager | undefined;
   let openPager: (() => Pager | undefined) | undefined;
   const toStdout = (t: string | Buffer): void => {
@@ -44,6 +53,7 @@ export async function createOutputs(env: NodeJS.ProcessEnv = process.env): Promi
     stdout: { write: toStdout },
     stderr: { write: toStderr },
     style,
+    terminal,
     log(message, level) {
       const text =
         style === undefined || level === 'plain'
@@ -72,4 +82,13 @@ export async function createOutputs(env: NodeJS.ProcessEnv = process.env): Promi
       await pager?.close();
     },
   };
+}
+
+/** columns(): $COLUMNS when it is a number 1..65535, else the tty's width, else 80. */
+function terminalColumns(env: NodeJS.ProcessEnv): number {
+  const fromEnv =
+    env.COLUMNS !== undefined && /^\s*\d+$/.test(env.COLUMNS) ? Number(env.COLUMNS) : 0;
+  if (fromEnv > 0 && fromEnv <= 0xffff) return fromEnv;
+  const tty = process.stdout.columns;
+  return tty > 0 ? tty : 80;
 }

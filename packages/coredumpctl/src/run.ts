@@ -50,6 +50,7 @@ async function runVerb(argv: readonly string[], out: Outputs): Promise<number> {
       names: named ? await loadNameDb() : NUMBERS_ONLY,
       journalctl: process.env.COREDUMP_TS_JOURNALCTL ?? 'journalctl',
       style: out.style,
+      terminal: out.terminal,
       log: (m) => {
         out.log(m, 'notice');
       },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { escapeControl } from './escape.js';
-import { renderTable, type Column } from './table.js';
+import { fitWidths, renderTable, type Column } from './table.js';
 
 const COLUMNS: readonly Column[] = [
   { name: 'name', right: false },
@@ -111,5 +111,31 @@ describe('escapeControl', () => {
     ['é😀', 'é😀'],
   ] as const)('%j -> %j', ([text, want]) => {
     expect(escapeControl(text)).toBe(want);
+  });
+});
+
+describe('fitWidths (format-table shrinking a table to the terminal)', () => {
+  it.for([
+    // systemd 252 on an 80-column pty: TIME and EXE give way, the narrow columns keep theirs.
+    [[27, 5, 3, 3, 7, 8, 47, 4], 80, [21, 5, 3, 3, 7, 8, 22, 4]],
+    [[27, 5, 3, 3, 7, 8, 47, 4], 250, [27, 5, 3, 3, 7, 8, 47, 4]],
+    [[10, 10], 21, [10, 10]],
+    [[10, 10], 20, [9, 10]],
+    [[5, 5, 5], 1, [1, 1, 1]],
+  ] as const)('%j in %i -> %j', ([requested, limit, want]) => {
+    expect(fitWidths(requested, limit)).toEqual(want);
+  });
+
+  it('renders with "…" or "..."', () => {
+    const cols: Column[] = [
+      { name: 'a', right: false },
+      { name: 'b', right: true },
+    ];
+    expect(
+      renderTable(cols, [['abcdefgh', '1']], false, undefined, { columns: 6, utf8: true }),
+    ).toBe('abc… 1\n');
+    expect(
+      renderTable(cols, [['abcdefgh', '1']], false, undefined, { columns: 6, utf8: false }),
+    ).toBe('a... 1\n');
   });
 });

@@ -29,14 +29,27 @@ function codePoints(text: string): number {
   return n;
 }
 
+/** A terminal's width, when the table is printed to one (format-table shrinks it to fit). */
+export interface TableWidth {
+  readonly columns: number;
+  /** ellipsize with "…" (a UTF-8 locale) or "..." */
+  readonly utf8: boolean;
+}
+
 export function renderTable(
   columns: readonly Column[],
   rows: readonly (readonly string[])[],
   legend: boolean,
   style?: TableStyle,
+  fit?: TableWidth,
 ): string {
-  const all = legend ? [columns.map((c) => c.name.toUpperCase()), ...rows] : rows;
-  if (style !== undefined) return renderStyled(columns, all, legend, style);
+  const unfitted = legend ? [columns.map((c) => c.name.toUpperCase()), ...rows] : rows;
+  const all = fit !== undefined ? fitTable(unfitted, fit) : unfitted;
+  if (style !== undefined) {
+    // Colours go by the whole value ("missing"), not what fitting left of it ("mis…").
+    const colors = unfitted.map((row) => row.map((cell, i) => style.cellColor(i, cell)));
+    return renderStyled(columns, all, legend, style, colors);
+  }
   // A cell's width is its length unless it holds a low surrogate: checked
   // once on the whole text rather than cell by cell (a listing has 40,000).
   // Likewise a cell with a newline shows as one more line than there are rows.
@@ -68,12 +81,65 @@ function splitLines(rows: readonly (readonly string[])[]): string[][] {
   return out;
 }
 
+/**
+ * format-table's compression when the table is wider than the terminal: each
+ * column starts at width 1, the room left is shared by weight (all equal here),
+ * a column that would get more than it asks for gets what it asks for and the
+ * share is worked out again; then the cells are ellipsized at the end.
+ */
+export function fitWidths(requested: readonly number[], limit: number): number[] {
+  const n = requested.length;
+  if (requested.reduce((a, b) => a + b, 0) + n - 1 <= limit) return [...requested];
+  const WEIGHT = 100;
+  const width = new Array<number | undefined>(n).fill(undefined);
+  let extra = Math.max(0, limit - (2 * n - 1));
+  let weightSum = WEIGHT * n;
+  for (let finalize = false; ;) {
+    let restart = false;
+    for (let j = 0; j < n; j++) {
+      if (width[j] !== undefined) continue;
+      let w = 1 + Math.floor((WEIGHT * extra) / weightSum);
+      const want = requested[j] ?? 1;
+      if (w >= want) {
+        w = want;
+        restart = true;
+      } else if (!finalize) continue;
+      width[j] = w;
+      extra -= w - 1;
+      weightSum -= WEIGHT;
+      if (restart && !finalize) break;
+    }
+    if (finalize) break;
+    if (!restart) finalize = true;
+  }
+  return width.map((w, j) => w ?? requested[j] ?? 1);
+}
+
+function fitTable(rows: readonly (readonly string[])[], fit: TableWidth): string[][] {
+  const n = rows[0]?.length ?? 0;
+  const requested = new Array<number>(n).fill(0);
+  for (const row of rows)
+    for (let i = 0; i < n; i++)
+      requested[i] = Math.max(requested[i] ?? 0, codePoints(row[i] ?? ''));
+  const widths = fitWidths(requested, fit.columns);
+  const ellipsis = fit.utf8 ? '…' : '...';
+  return rows.map((row) =>
+    row.map((cell, i) => {
+      const w = widths[i] ?? 0;
+      const chars = Array.from(cell);
+      if (chars.length <= w) return cell;
+      return chars.slice(0, Math.max(0, w - ellipsis.length)).join('') + ellipsis.slice(0, w);
+    }),
+  );
+}
+
 /** The same table with colours: no hot path, so widths are measured simply. */
 function renderStyled(
   columns: readonly Column[],
   all: readonly (readonly string[])[],
   legend: boolean,
   style: TableStyle,
+  colors: readonly (readonly (string | undefined)[])[],
 ): string {
   const plain = renderTable(columns, all, false);
   const multiline = countLines(plain) > all.length;
@@ -98,7 +164,8 @@ function renderStyled(
       .map((cell, i) => {
         const last = multiline && i === n - 1 && cell === '';
         const text = last ? cell : pad(cell, i);
-        const color = cell === '' ? undefined : style.cellColor(i, cell);
+        const color =
+          cell === '' ? undefined : multiline ? style.cellColor(i, cell) : colors[r]?.[i];
         return color === undefined ? text : `${color}${text}${style.normal}`;
       })
       .join(' ');
