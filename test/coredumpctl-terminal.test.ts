@@ -176,7 +176,7 @@ describe('colours, byte for byte as systemd prints them', () => {
     const all = { SYSTEMD_PAGER: 'cat', ...env };
     const ours = onPty(OURS, inJournal(args), all);
     expect(ours).toBe(onPty(SYSTEMD, inJournal(args), all));
-    expect(ours).toMatch(env.LANG === 'C' ? /\.\.\./ : /…/);
+    expect(ours).toMatch('LANG' in env ? /\.\.\./ : /…/);
   });
 
   it('list shows the underlined legend and the COREFILE state colours', () => {
