@@ -1,34 +1,34 @@
 // Golden comparisons: our coredumpctl-ts and systemd's /usr/bin/coredumpctl on
 // the same journal entries must print the same rows, fields and errors.
 // Sources of entries are a table: adding one (e.g. our worker's) is one line.
-// The entries are made up, two of them malformed on purpose, so they go to a
-// journald namespace of this file's own and both tools read its directory:
-// in the machine's journal they would make systemd 252's coredumpctl abort.
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useTestJournal } from './support/test-journal.js';
 import { waitFor } from './support/wait.js';
 import {
   MESSAGE_ID_BACKTRACE,
   MESSAGE_ID_COREDUMP,
   OURS,
-  both,
+  both as bothAnywhere,
   requireBuilt,
-  runCtl,
+  runCtl as runCtlAnywhere,
+  startTestJournal,
+  type Result,
+  type TestJournal,
 } from '../packages/coredumpctl/test/support.js';
 
 const MARK = `cdts${randomBytes(6).toString('hex')}`;
 const BAD_MARK = `${MARK}bad`;
 let dir: string;
-const journal = useTestJournal();
-/** Read the test journal: the directory first, before the args under test. */
-const inJournal = (args: readonly string[]): string[] => [
-  `--directory=${journal.directory}`,
-  ...args,
-];
+// The entries are made up: they go to a journal of the test's own, never the machine's.
+let journal: TestJournal;
+const inJournal = (args: readonly string[]): string[] => [`--directory=${journal.dir}`, ...args];
+const both = (args: readonly string[]): { ours: Result; systemd: Result } =>
+  bothAnywhere(inJournal(args));
+const runCtl = (bin: string, args: readonly string[]): Result =>
+  runCtlAnywhere(bin, inJournal(args));
 
 const base = (
   pid: number,
@@ -96,6 +96,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'core.big'), Buffer.alloc(30_093_312, 1));
   mkdirSync(join(dir, 'sub'));
   chmodSync(dir, 0o755);
+  journal = await startTestJournal();
   let n = 0;
   for (const source of SOURCES) {
     for (const e of source.entries()) {
@@ -110,13 +111,12 @@ beforeAll(async () => {
     CDTS_GOLDEN: BAD_MARK,
     COREDUMP_COMM: 'nouid',
   });
-  await waitFor(() => journal.count(`CDTS_GOLDEN=${MARK}`) >= n, {
-    what: `${n} injected entries`,
-  });
+  await waitFor(() => journal.count(`CDTS_GOLDEN=${MARK}`) >= n, { what: `${n} injected entries` });
   await waitFor(() => journal.count(`CDTS_GOLDEN=${BAD_MARK}`) >= 2, { what: 'bad entries' });
 });
 
-afterAll(() => {
+afterAll(async () => {
+  await (journal as TestJournal | undefined)?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -141,14 +141,14 @@ describe('same output as systemd coredumpctl', () => {
     ['-U', '2000-01-01', 'list'],
     ['-S', '-1h', '-U', '+1h', 'list'],
   ])('%j', (args) => {
-    const { ours, systemd } = both(inJournal([...args, `CDTS_GOLDEN=${MARK}`]));
+    const { ours, systemd } = both([...args, `CDTS_GOLDEN=${MARK}`]);
     expect(ours.stdout).toBe(systemd.stdout);
     expect(ours.status).toBe(systemd.status);
     expect(ours.stderr).toBe(systemd.stderr);
   });
 
   it('info reports the states systemd reports', () => {
-    const ours = runCtl(OURS, inJournal(['info', `CDTS_GOLDEN=${MARK}`]));
+    const ours = runCtl(OURS, ['info', `CDTS_GOLDEN=${MARK}`]);
     for (const state of ['present', 'missing', 'error'])
       expect(ours.stdout).toContain(`(${state})`);
     expect(ours.stdout).toContain('Storage: journal');
@@ -157,14 +157,14 @@ describe('same output as systemd coredumpctl', () => {
   });
 
   it('dump of a journal-stored core gives the same bytes', () => {
-    const { ours, systemd } = both(inJournal(['dump', `CDTS_GOLDEN=${MARK}`, 'COREDUMP_PID=104']));
+    const { ours, systemd } = both(['dump', `CDTS_GOLDEN=${MARK}`, 'COREDUMP_PID=104']);
     expect(ours.stdout).toBe('tiny-core-bytes');
     expect(ours.stdout).toBe(systemd.stdout);
     expect(ours.stderr).toBe(systemd.stderr);
   });
 
   it('skips entries missing mandatory fields with the v262 warning (systemd 252 aborts)', () => {
-    const ours = runCtl(OURS, inJournal(['list', `CDTS_GOLDEN=${BAD_MARK}`]));
+    const ours = runCtl(OURS, ['list', `CDTS_GOLDEN=${BAD_MARK}`]);
     // An empty UID= is present (shown as "-"); absent fields are "(null)".
     expect(ours.stderr).toBe(
       'Found a coredump entry without mandatory fields (PID=(null), UID=(null), GID=(null), SIGNAL=(null), COMM=nouid), ignoring.\n',
@@ -192,7 +192,7 @@ describe('a journal directory without files: the same notices as systemd', () =>
     ['-q', 'list'],
     ['-q', 'info'],
   ])('%j', (args) => {
-    const { ours, systemd } = both([`--directory=${empty}`, ...args]);
+    const { ours, systemd } = bothAnywhere([`--directory=${empty}`, ...args]);
     expect(systemd.status).toBe(1);
     if (!args.includes('-q')) expect(systemd.stderr).toMatch(/^No journal files were found\.\n/);
     expect(ours.stderr).toBe(systemd.stderr);
@@ -224,6 +224,14 @@ describe('expected failures (spec §12), same message and status as systemd', ()
     ['-n'],
     ['-S', 'Mon 2023-01-01'],
     ['-S', '2023-13-01'],
+    // Times before the epoch or past 9999, and parse_sec()'s ERANGE (issue 15 item 8).
+    ['-S', '-100y'],
+    ['-S', '1969-12-31'],
+    ['-U', '+100000y'],
+    ['-U', '9999-12-31'],
+    ['-S', '@-5'],
+    ['-S', '--5'],
+    ['-S', '@99999999999999'],
   ])('%j', (args) => {
     const { ours, systemd } = both([...args, `CDTS_GOLDEN=${MARK}`]);
     expect(systemd.status).not.toBe(0);
@@ -233,44 +241,56 @@ describe('expected failures (spec §12), same message and status as systemd', ()
     expect(ours.stdout).toBe(systemd.stdout);
   });
 
+  it.for([
+    // glob(3) with GLOB_NOCHECK: a pattern that matches nothing (or an empty range) is the file name.
+    ['--file=[z-a]*'],
+    ['--file=/nonexistent/*'],
+    ['--file=/etc/passwd'],
+    ['--directory=/nonexistent'],
+  ])('%j (journal files that do not open)', (args) => {
+    const { ours, systemd } = bothAnywhere([...args, 'list']);
+    expect(systemd.status).toBe(1);
+    expect(ours.stderr).toBe(systemd.stderr);
+    expect(ours.stdout).toBe(systemd.stdout);
+    expect(ours.status).toBe(systemd.status);
+  });
+
   it('dump --output=/dev/full fails', () => {
-    const ours = runCtl(
-      OURS,
-      inJournal(['dump', '--output=/dev/full', `CDTS_GOLDEN=${MARK}`, 'COREDUMP_PID=101']),
-    );
+    const ours = runCtl(OURS, [
+      'dump',
+      '--output=/dev/full',
+      `CDTS_GOLDEN=${MARK}`,
+      'COREDUMP_PID=101',
+    ]);
     expect(ours.status).not.toBe(0);
     expect(ours.stderr).toContain('No space left on device');
   });
 
   it('debug --debugger=/bin/false propagates the failure', () => {
-    const ours = runCtl(
-      OURS,
-      inJournal(['debug', '--debugger=/bin/false', `CDTS_GOLDEN=${MARK}`, 'COREDUMP_PID=101']),
-    );
+    const ours = runCtl(OURS, [
+      'debug',
+      '--debugger=/bin/false',
+      `CDTS_GOLDEN=${MARK}`,
+      'COREDUMP_PID=101',
+    ]);
     expect(ours.status).toBe(1);
   });
 
   it('debug --debugger=/bin/sh -A passes arguments and propagates the exit status', () => {
-    const ours = runCtl(
-      OURS,
-      inJournal([
-        'debug',
-        '-q',
-        '--debugger=/bin/sh',
-        '-A',
-        "-c 'exit 7' sh",
-        `CDTS_GOLDEN=${MARK}`,
-        'COREDUMP_PID=101',
-      ]),
-    );
+    const ours = runCtl(OURS, [
+      'debug',
+      '-q',
+      '--debugger=/bin/sh',
+      '-A',
+      "-c 'exit 7' sh",
+      `CDTS_GOLDEN=${MARK}`,
+      'COREDUMP_PID=101',
+    ]);
     expect(ours.status).toBe(7);
   });
 
   it('refuses an absent or relative executable for debug', () => {
-    const ours = runCtl(
-      OURS,
-      inJournal(['debug', '-q', `CDTS_GOLDEN=${MARK}`, 'COREDUMP_PID=104']),
-    );
+    const ours = runCtl(OURS, ['debug', '-q', `CDTS_GOLDEN=${MARK}`, 'COREDUMP_PID=104']);
     expect(ours.status).toBe(1);
     expect(ours.stderr).toContain('COREDUMP_EXE');
   });

@@ -6,6 +6,7 @@ import { accessSync, constants, createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { VerbContext } from './context.js';
 import { fieldText, hasField, valueBytes, type CoredumpEntry } from './entry.js';
+import { errnoText } from './errno.js';
 import { CoredumpctlError } from './errors.js';
 import { resolveUnderRoot } from './corefile.js';
 import { fetchFullFields, type Query } from './journal-query.js';
@@ -36,21 +37,6 @@ export function findCore(entry: CoredumpEntry, root: string | undefined): CoreSo
     );
   }
   return { kind: 'journal' };
-}
-
-export function errnoText(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  const texts: Record<string, string> = {
-    ENOENT: 'No such file or directory',
-    EACCES: 'Permission denied',
-    EPERM: 'Operation not permitted',
-    ENOSPC: 'No space left on device',
-    EISDIR: 'Is a directory',
-    ENOTDIR: 'Not a directory',
-    EIO: 'Input/output error',
-    EPIPE: 'Broken pipe',
-  };
-  return (code !== undefined ? texts[code] : undefined) ?? (error as Error).message;
 }
 
 function toolStream(tool: string, path: string): Readable {

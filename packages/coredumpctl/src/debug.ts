@@ -1,6 +1,7 @@
 // The debug (gdb) verb: run a debugger on the executable and the core,
 // decompressed into a private temp file that is removed afterwards.
 import { spawn } from 'node:child_process';
+import { signalToString } from '@coredump-ts/protocol';
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { VerbContext } from './context.js';
@@ -8,10 +9,10 @@ import { findCore, openCore } from './core-source.js';
 import { resolveUnderRoot } from './corefile.js';
 import { fieldText } from './entry.js';
 import { CoredumpctlError } from './errors.js';
-import { formatInfo } from './info.js';
+import { formatInfo } from './info-text.js';
 import { baseQuery } from './journal-query.js';
-import { focusEntry, writeCore } from './dump.js';
-import { signalToString } from './signals.js';
+import { focusEntry } from './select.js';
+import { writeCore } from './core-write.js';
 
 export function debuggerArgv(
   debuggerName: string,

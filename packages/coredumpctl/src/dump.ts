@@ -2,42 +2,14 @@
 // terminal), decompressed, and sparse when the output is a regular file.
 import { closeSync, openSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
 import type { VerbContext } from './context.js';
-import { findCore, openCore, errnoText } from './core-source.js';
+import { findCore, openCore } from './core-source.js';
+import { writeCore } from './core-write.js';
+import { errnoText } from './errno.js';
 import { CoredumpctlError } from './errors.js';
-import { completeEntry, renderInfo } from './info.js';
-import { baseQuery, queryEntries, withFileNotices, withoutTimes } from './journal-query.js';
-import { canWriteSparse, writeDense, writeSparse } from './sparse.js';
-import type { CoredumpEntry } from './entry.js';
-
-/** The most recent match, and whether more than one matched. */
-export async function focusEntry(
-  ctx: VerbContext,
-): Promise<{ entry: CoredumpEntry; more: boolean }> {
-  const q = withoutTimes(baseQuery(ctx.options));
-  const found: CoredumpEntry[] = [];
-  const two = queryEntries({ ...q, reverse: true, lines: 2 }, ctx.journalctl);
-  for await (const e of withFileNotices(ctx, q, two)) found.push(e);
-  const entry = found[0];
-  if (entry === undefined) throw new CoredumpctlError('ERR_NOT_FOUND', 'No match found.');
-  return { entry: await completeEntry(ctx, q, entry), more: found.length > 1 };
-}
-
-/** Copy a core stream to fd: sparse to a regular file, plain otherwise. */
-export async function writeCore(core: Readable, fd: number, useStdout: boolean): Promise<void> {
-  try {
-    if (canWriteSparse(fd)) await writeSparse(fd, core);
-    else if (useStdout) await pipeline(core, process.stdout, { end: false });
-    else await writeDense(fd, core);
-  } catch (cause) {
-    if (cause instanceof CoredumpctlError) throw cause;
-    throw new CoredumpctlError('ERR_OUTPUT', `Failed to write output: ${errnoText(cause)}`, {
-      cause,
-    });
-  }
-}
+import { renderInfo } from './info-text.js';
+import { baseQuery } from './journal-query.js';
+import { focusEntry } from './select.js';
 
 export async function runDump(ctx: VerbContext): Promise<void> {
   const o = ctx.options;

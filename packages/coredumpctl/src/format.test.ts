@@ -1,22 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createTimeFormatter, formatBytes, formatRelative } from './format.js';
+import { createTimeFormatter, formatRelative } from './format.js';
 import { parseTimespan, parseTimestamp } from './time.js';
 import { loadZone } from './tz.js';
 
 const S = 1_000_000;
-
-describe('formatBytes', () => {
-  it.for([
-    [0, '0B'],
-    [775, '775B'],
-    [1024, '1.0K'],
-    [1288, '1.2K'],
-    [30_093_312, '28.6M'],
-    [1024 ** 3 * 2.5, '2.5G'],
-  ] as const)('%d -> %s', ([n, want]) => {
-    expect(formatBytes(n)).toBe(want);
-  });
-});
 
 describe('formatRelative', () => {
   it.for([

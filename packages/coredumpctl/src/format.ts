@@ -1,31 +1,6 @@
-// Text formats shared by list and info: systemd's format_bytes(),
-// format_timestamp() and format_timestamp_relative().
+// Text formats shared by list and info: systemd's format_timestamp() and
+// format_timestamp_relative() (format_bytes() is @coredump-ts/config's).
 import { loadZone, zoneAbbreviation, type ZoneInfo } from './tz.js';
-
-const UNITS: readonly [string, number][] = [
-  ['E', 1024 ** 6],
-  ['P', 1024 ** 5],
-  ['T', 1024 ** 4],
-  ['G', 1024 ** 3],
-  ['M', 1024 ** 2],
-  ['K', 1024],
-];
-
-/** "775B", "1.2K", "28.6M": IEC units, one truncated decimal. */
-export function formatBytes(bytes: number): string {
-  const t = BigInt(Math.trunc(bytes));
-  for (let i = 0; i < UNITS.length; i++) {
-    const [suffix, factorNum] = UNITS[i] as [string, number];
-    const factor = BigInt(factorNum);
-    if (t >= factor) {
-      const next = UNITS[i + 1];
-      const decimal =
-        next !== undefined ? ((t / BigInt(next[1])) * 10n) / 1024n : (t * 10n) / factor;
-      return `${t / factor}.${decimal % 10n}${suffix}`;
-    }
-  }
-  return `${t}B`;
-}
 
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');

@@ -1,39 +1,30 @@
-// --help and --version text.
-export const HELP = `coredumpctl [OPTIONS...] COMMAND ...
+// --help and --version text; the Options block comes from the option table.
+// On a terminal systemd highlights the summary, underlines the headings and
+// links the man page.
+import type { Style } from './context.js';
+import { optionsHelp } from './option-table.js';
 
-List or retrieve coredumps from the journal.
+export function helpText(style?: Style): string {
+  const heading = (t: string): string =>
+    style === undefined ? t : `${style.normal}${style.underline}${t}${style.normal}`;
+  const summary = 'List or retrieve coredumps from the journal.';
+  const man = 'coredumpctl(1) man page';
+  return `coredumpctl [OPTIONS...] COMMAND ...
 
-Commands:
+${style === undefined ? summary : style.highlight(summary)}
+
+${heading('Commands:')}
   list [MATCHES...]  List available coredumps (default)
   info [MATCHES...]  Show detailed information about one or more coredumps
   dump [MATCHES...]  Print first matching coredump to stdout
   debug [MATCHES...] Start a debugger for the first matching coredump
 
-Options:
-  -h --help                    Show this help
-     --version                 Print version string
-     --no-pager                Do not pipe output into a pager
-     --no-legend               Do not print the column headers
-     --json=pretty|short|off
-                               Generate JSON output
-     --debugger=DEBUGGER       Use the given debugger
-  -A --debugger-arguments=ARGS Pass the given arguments to the debugger
-  -n INT                       Show maximum number of rows
-  -1                           Show information about most recent entry only
-  -S --since=DATE              Only print coredumps since the date
-  -U --until=DATE              Only print coredumps until the date
-  -r --reverse                 Show the newest entries first
-  -F --field=FIELD             List all values a certain field takes
-  -o --output=FILE             Write output to FILE
-     --file=PATH               Use journal file
-  -D --directory=DIR           Use journal files from directory
-
-  -q --quiet                   Do not show info messages and privilege warning
-     --all                     Look at all journal files instead of local ones
-     --root=PATH               Operate on an alternate filesystem root
-     --image=PATH              Operate on disk image as filesystem root
-
-See the coredumpctl(1) man page for details.
+${heading('Options:')}
+${optionsHelp()}
+See the ${style === undefined ? man : style.link('man:coredumpctl(1)', man)} for details.
 `;
+}
+
+export const HELP = helpText();
 
 export const VERSION = 'coredump-ts coredumpctl 0.1.0 (systemd 252/262 compatible)\n';

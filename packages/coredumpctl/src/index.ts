@@ -2,6 +2,6 @@ export { run } from './run.js';
 export { parseOptions, type Options } from './options.js';
 export { classifyMatch, buildMatches } from './matches.js';
 export { parseTimestamp, parseTimespan } from './time.js';
-export { formatBytes, formatRelative, createTimeFormatter } from './format.js';
+export { formatRelative, createTimeFormatter } from './format.js';
 export { writeSparse } from './sparse.js';
 export { CoredumpctlError, type CoredumpctlErrorCode } from './errors.js';

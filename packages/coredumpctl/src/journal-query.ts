@@ -1,6 +1,6 @@
 // How coredumpctl's journal selection maps onto journalctl: -D, --root,
 // --file, --all, the matches, and --since/--until as "@seconds.µs".
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { parseExportStream } from '@coredump-ts/journal/read';
 import type { VerbContext } from './context.js';
 import { entryFromExport, entryFromJsonLine, type CoredumpEntry } from './entry.js';
@@ -64,37 +64,59 @@ export function journalctlArgs(q: Query, format: 'json' | 'export'): string[] {
   return args;
 }
 
+/** journalctl's stderr kept for messages. */
+const STDERR_KEEP_CHARS = 65536;
+
+interface Journalctl {
+  readonly stdout: NodeJS.ReadableStream;
+  /** Its exit status and stderr once it has exited; rejects if it could not run. */
+  readonly exited: Promise<{ code: number | null; stderr: string }>;
+  stop(): void;
+}
+
+/** The one place journalctl is started. */
+function startJournalctl(journalctl: string, args: readonly string[]): Journalctl {
+  // Never colours: $SYSTEMD_COLORS=1 of ours would make journalctl colour its JSON.
+  const env = { ...process.env, SYSTEMD_COLORS: '0' };
+  const child = spawn(journalctl, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (s: string) => {
+    if (stderr.length < STDERR_KEEP_CHARS) stderr += s;
+  });
+  const exited = new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => {
+      resolve({ code, stderr });
+    });
+  });
+  exited.catch(() => undefined);
+  return {
+    stdout: child.stdout,
+    exited,
+    stop() {
+      child.kill('SIGTERM');
+      child.stdout.destroy();
+    },
+  };
+}
+
 async function* runJournalctl<T>(
   args: string[],
   parse: (stdout: NodeJS.ReadableStream) => AsyncIterable<T>,
   journalctl: string,
 ): AsyncGenerator<T> {
-  const child = spawn(journalctl, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (s: string) => {
-    if (stderr.length < 65536) stderr += s;
-  });
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => {
-      resolve(code);
-    });
-  });
-  exited.catch(() => undefined);
+  const child = startJournalctl(journalctl, args);
   let finished = false;
   try {
     yield* parse(child.stdout);
     finished = true;
   } finally {
-    if (!finished) {
-      child.kill('SIGTERM');
-      child.stdout.destroy();
-    }
+    if (!finished) child.stop();
   }
-  let code: number | null;
+  let result: { code: number | null; stderr: string };
   try {
-    code = await exited;
+    result = await child.exited;
   } catch (cause) {
     throw new CoredumpctlError(
       'ERR_JOURNAL',
@@ -102,13 +124,26 @@ async function* runJournalctl<T>(
       { cause },
     );
   }
-  if (code !== 0) {
-    const detail = stderr.trim();
+  if (result.code !== 0) {
+    const detail = result.stderr.trim();
     throw new CoredumpctlError(
       'ERR_JOURNAL',
-      detail === '' ? `journalctl exited with status ${String(code)}` : detail,
+      detail === '' ? `journalctl exited with status ${String(result.code)}` : openFailure(detail),
     );
   }
+}
+
+/**
+ * journalctl's "could not open" line in systemd coredumpctl's words
+ * (coredumpctl.c): "Failed to open journal files: %m" for --file, "Failed to
+ * open journals in directory: %s: %m" for -D; anything else as it is.
+ */
+export function openFailure(detail: string): string {
+  const files = /^Failed to open files: ([^\n]*)$/.exec(detail);
+  if (files !== null) return `Failed to open journal files: ${files[1] ?? ''}`;
+  const dir = /^Failed to open (\/[^\n]*): ([^:\n]*)$/.exec(detail);
+  if (dir !== null) return `Failed to open journals in directory: ${dir[1] ?? ''}: ${dir[2] ?? ''}`;
+  return detail;
 }
 
 async function* jsonLines(stdout: NodeJS.ReadableStream): AsyncGenerator<CoredumpEntry> {
@@ -174,14 +209,16 @@ export function keepFileNotices(stderr: string): string {
  * its short output mode, never with -o json, so this asks `journalctl -o short
  * -n 0` over the same files (no matches: they do not change which files open).
  */
-export function journalFileNotices(q: Query, journalctl = 'journalctl'): Promise<string> {
+export async function journalFileNotices(q: Query, journalctl = 'journalctl'): Promise<string> {
   const args = ['-o', 'short', '--lines=0', '--no-pager', ...selectionArgs(q)];
-  return new Promise((resolve) => {
+  const child = startJournalctl(journalctl, args);
+  child.stdout.resume();
+  try {
     // Its exit status is the main query's business; only the notices matter here.
-    execFile(journalctl, args, { encoding: 'utf8' }, (_error, _stdout, stderr) => {
-      resolve(keepFileNotices(stderr));
-    });
-  });
+    return keepFileNotices((await child.exited).stderr);
+  } catch {
+    return '';
+  }
 }
 
 /**

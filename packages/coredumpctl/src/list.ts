@@ -1,21 +1,16 @@
 // The list verb (and -F): a table of matching entries, never loading COREDUMP=.
+import { formatBytes } from '@coredump-ts/config';
+import { signalFromString, signalToString } from '@coredump-ts/protocol';
 import { createCoreFileProbe, locateCoreOf, type CoreFileProbe } from './corefile.js';
 import type { VerbContext } from './context.js';
-import { entryTexts, valueBytes, type CoredumpEntry, type EntryTexts } from './entry.js';
+import { entryTexts, valueBytes, type EntryTexts } from './entry.js';
 import { CoredumpctlError } from './errors.js';
-import { formatBytes } from './format.js';
+import { escapeControl } from './escape.js';
 import { readListEntries } from './journal-files.js';
-import {
-  baseQuery,
-  fetchFullFields,
-  queryEntries,
-  withFileNotices,
-  withoutTimes,
-  type Query,
-} from './journal-query.js';
+import { baseQuery, fetchFullFields, type Query } from './journal-query.js';
 import { MESSAGE_ID_COREDUMP, parsePid } from './matches.js';
-import { signalFromString, signalToString } from './signals.js';
-import { renderJsonRows, renderTable, type Cell, type Column } from './table.js';
+import { selectEntries } from './select.js';
+import { renderJsonRows, renderTable, type Cell, type Column, type TableStyle } from './table.js';
 import { parseUid } from './users.js';
 
 const COLUMNS: readonly Column[] = [
@@ -28,6 +23,8 @@ const COLUMNS: readonly Column[] = [
   { name: 'exe', right: false },
   { name: 'size', right: true },
 ];
+
+const COREFILE_COLUMN = COLUMNS.findIndex((c) => c.name === 'corefile');
 
 /** The fields a row needs, by their place in LIST_FIELDS (what is read per entry). */
 const FIELD = {
@@ -109,7 +106,7 @@ export function rowText(row: readonly Cell[], ctx: VerbContext): string[] {
     dash(row[3]),
     typeof sig === 'number' ? `SIG${signalToString(sig)}` : 'SIG0',
     dash(row[5]),
-    dash(row[6]),
+    typeof row[6] === 'string' ? escapeControl(row[6]) : dash(row[6]),
     typeof size === 'number' ? formatBytes(size) : '-',
   ];
 }
@@ -144,26 +141,6 @@ class ListRows {
   }
 }
 
-/** Iterate entries the way dump_list() does: -1 (focus), or seek + walk with -n. */
-export async function* selectEntries(
-  ctx: VerbContext,
-  q: Query,
-  focus: boolean,
-): AsyncGenerator<CoredumpEntry> {
-  const o = ctx.options;
-  if (focus) {
-    // focus(): seek to the tail and take one entry; --since/--until do not apply.
-    const rest = withoutTimes(q);
-    const one = queryEntries({ ...rest, reverse: true, lines: 1 }, ctx.journalctl);
-    for await (const e of withFileNotices(ctx, rest, one)) {
-      yield e;
-      return;
-    }
-    throw new CoredumpctlError('ERR_NOT_FOUND', 'No match found.');
-  }
-  yield* withFileNotices(ctx, q, queryEntries({ ...q, reverse: o.reverse }, ctx.journalctl));
-}
-
 export async function runList(ctx: VerbContext): Promise<void> {
   const o = ctx.options;
   if (o.field !== undefined) {
@@ -186,10 +163,24 @@ export async function runList(ctx: VerbContext): Promise<void> {
       if (!rows.add(entryTexts(entry, LIST_FIELDS))) break;
   }
   if (rows.count === 0 && !focus) {
-    throw new CoredumpctlError('ERR_NOT_FOUND', 'No coredumps found.', { silent: o.quiet });
+    throw new CoredumpctlError('ERR_NOT_FOUND', 'No coredumps found.', {
+      silent: o.quiet,
+      notice: true,
+    });
   }
   if (o.json !== 'off') ctx.stdout.write(renderJsonRows(COLUMNS, rows.cells, o.json));
-  else ctx.stdout.write(renderTable(COLUMNS, rows.texts, o.legend));
+  else ctx.stdout.write(renderTable(COLUMNS, rows.texts, o.legend, tableStyle(ctx), ctx.terminal));
+}
+
+/** On a terminal: the underlined legend and the COREFILE state colours. */
+function tableStyle(ctx: VerbContext): TableStyle | undefined {
+  const style = ctx.style;
+  if (style === undefined) return undefined;
+  return {
+    normal: style.normal,
+    underline: style.underline,
+    cellColor: (column, text) => (column === COREFILE_COLUMN ? style.stateColor(text) : undefined),
+  };
 }
 
 async function printField(ctx: VerbContext, field: string): Promise<void> {

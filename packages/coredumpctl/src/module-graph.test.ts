@@ -13,10 +13,14 @@ describe('module graph of cli.ts (main.ts runs it, or its bundle)', () => {
     expect(specs).toContain('@coredump-ts/journal/read');
   });
 
-  it.for(['@coredump-ts/unix', '@coredump-ts/journal', 'zstd-napi'])(
-    'does not statically import %s',
-    (name) => {
-      expect(specs).not.toContain(name);
-    },
-  );
+  it.for([
+    '@coredump-ts/unix',
+    '@coredump-ts/journal',
+    'zstd-napi',
+    // the pager and colours: only when stdout is a tty
+    './terminal.js',
+    './pager.js',
+  ])('does not statically import %s', (name) => {
+    expect(specs).not.toContain(name);
+  });
 });

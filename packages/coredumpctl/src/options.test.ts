@@ -1,4 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { CoredumpctlError } from './errors.js';
+import { HELP } from './help.js';
+import { OPTION_TABLE } from './option-table.js';
 import { parseOptions } from './options.js';
 import { splitQuoted } from './split-quoted.js';
 import { classifyMatch } from './matches.js';
@@ -70,5 +74,116 @@ describe('splitQuoted', () => {
     ['"', undefined],
   ] as const)('%s', ([text, want]) => {
     expect(splitQuoted(text)).toEqual(want);
+  });
+});
+
+describe('parseOptions over random command lines (fast-check)', () => {
+  const words = [
+    ...OPTION_TABLE.flatMap((r) => [
+      ...(r.short !== undefined ? [`-${r.short}`] : []),
+      ...(r.long !== undefined ? [`--${r.long}`, `--${r.long}=`, `--${r.long.slice(0, 3)}`] : []),
+    ]),
+    'list', 'info', 'dump', 'debug', 'gdb', 'help', '--', '-', '-1rq', '-n5', '-S', '-100y',
+    '@-5', 'yesterday', '[z-a]*', '*', 'COREDUMP_PID=1', '0', '', '"', "'a b'", 'pretty', 'x',
+  ]; // prettier-ignore
+  const withArg = OPTION_TABLE.filter((r) => r.arg !== undefined);
+  const globish = fc.string({
+    unit: fc.constantFrom('[', ']', '!', '^', '-', 'a', 'z', '*', '?', '\\'),
+    maxLength: 10,
+  });
+  const timeish = fc.oneof(
+    fc.constantFrom('-100y', '@-5', '--5', '1969-12-31', '+100000y', '9999-12-31', 'now', 'today'),
+    fc
+      .tuple(
+        fc.constantFrom('', '+', '-', '@'),
+        fc.nat(),
+        fc.constantFrom('', 'y', 's', 'min', ' ago'),
+      )
+      .map((p) => p.join('')),
+  );
+  // An option with its value as one word ("--file=[z-a]*", "-S-100y") or two.
+  const option = fc
+    .tuple(
+      fc.constantFrom(...withArg),
+      fc.oneof(globish, timeish, fc.string({ maxLength: 8 })),
+      fc.boolean(),
+    )
+    .map(([r, value, joined]) => {
+      const name = r.long !== undefined ? `--${r.long}` : `-${r.short ?? ''}`;
+      if (!joined) return [name, value];
+      return [r.long !== undefined ? `${name}=${value}` : `${name}${value}`];
+    });
+  const argv = fc
+    .array(
+      fc.oneof(
+        fc.constantFrom(...words).map((w) => [w]),
+        fc.string({ maxLength: 12 }).map((w) => [w]),
+        option,
+      ),
+      { maxLength: 6 },
+    )
+    .map((parts) => parts.flat());
+
+  it('never throws anything but a coded CoredumpctlError', () => {
+    fc.assert(
+      fc.property(argv, (args) => {
+        try {
+          parseOptions(args, { nowUsec: NOW, cwd: '/nonexistent-cwd' });
+        } catch (error) {
+          return error instanceof CoredumpctlError && error.code === 'ERR_COREDUMPCTL_USAGE';
+        }
+        return true;
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('never gives a time before the epoch', () => {
+    fc.assert(
+      fc.property(argv, (args) => {
+        try {
+          const o = parseOptions(args, { nowUsec: NOW, cwd: '/nonexistent-cwd' });
+          return (o.sinceUsec ?? 0) >= 0 && (o.untilUsec ?? 0) >= 0;
+        } catch {
+          return true;
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('the option table', () => {
+  it('--help lists every option of the table, with its argument', () => {
+    for (const r of OPTION_TABLE) {
+      const flag =
+        r.long !== undefined
+          ? `--${r.long}${r.arg !== undefined ? `=${r.arg}` : ''}`
+          : `-${r.short ?? ''}${r.arg !== undefined ? ` ${r.arg}` : ''}`;
+      expect(HELP).toContain(flag);
+      expect(HELP).toContain(r.help);
+      if (r.short !== undefined) expect(HELP).toMatch(new RegExp(`^  -${r.short}\\b`, 'm'));
+    }
+  });
+
+  it('every option parses: short letters and long names', () => {
+    for (const r of OPTION_TABLE) {
+      if (r.key === 'h' || r.key === 'version') continue;
+      const value =
+        r.key === 'json'
+          ? 'short'
+          : r.key === 'n'
+            ? '3'
+            : r.key === 'S' || r.key === 'U'
+              ? 'now'
+              : 'x';
+      const forms = [
+        ...(r.short !== undefined
+          ? [[`-${r.short}`, ...(r.arg !== undefined ? [value] : [])]]
+          : []),
+        ...(r.long !== undefined ? [[`--${r.long}${r.arg !== undefined ? `=${value}` : ''}`]] : []),
+      ];
+      for (const args of forms) expect(() => parseOptions(args, { nowUsec: NOW })).not.toThrow();
+    }
   });
 });

@@ -1,9 +1,10 @@
 // coredumpctl's command line (spec §10.2), with systemd's messages.
 import { glob } from './glob.js';
 import { CoredumpctlError } from './errors.js';
-import { getoptLong, type LongOption } from './getopt.js';
+import { getoptLong } from './getopt.js';
+import { LONG_OPTIONS, SHORT_OPTIONS, type OptionKey } from './option-table.js';
 import { splitQuoted } from './split-quoted.js';
-import { parseTimestamp } from './time.js';
+import { parseTimestampResult } from './time.js';
 
 export type JsonMode = 'off' | 'short' | 'pretty';
 export type Verb = 'list' | 'info' | 'dump' | 'debug' | 'help' | 'version' | 'json-help';
@@ -29,27 +30,6 @@ export interface Options {
   quiet: boolean;
   all: boolean;
 }
-
-const LONGS: readonly LongOption[] = [
-  { name: 'help', hasArg: false, key: 'h' },
-  { name: 'version', hasArg: false, key: 'version' },
-  { name: 'no-pager', hasArg: false, key: 'no-pager' },
-  { name: 'no-legend', hasArg: false, key: 'no-legend' },
-  { name: 'debugger', hasArg: true, key: 'debugger' },
-  { name: 'debugger-arguments', hasArg: true, key: 'A' },
-  { name: 'output', hasArg: true, key: 'o' },
-  { name: 'field', hasArg: true, key: 'F' },
-  { name: 'file', hasArg: true, key: 'file' },
-  { name: 'directory', hasArg: true, key: 'D' },
-  { name: 'reverse', hasArg: false, key: 'r' },
-  { name: 'since', hasArg: true, key: 'S' },
-  { name: 'until', hasArg: true, key: 'U' },
-  { name: 'quiet', hasArg: false, key: 'q' },
-  { name: 'json', hasArg: true, key: 'json' },
-  { name: 'root', hasArg: true, key: 'root' },
-  { name: 'image', hasArg: true, key: 'image' },
-  { name: 'all', hasArg: false, key: 'all' },
-];
 
 const VERBS: Record<string, Verb> = {
   list: 'list',
@@ -79,9 +59,16 @@ function parseJson(text: string): JsonMode | 'help' {
   return fail(`Unknown argument to --json= switch: ${text}`);
 }
 
+const TIMESTAMP_ERRNO_TEXT = {
+  EINVAL: 'Invalid argument',
+  ERANGE: 'Numerical result out of range',
+};
+
 function timestampArg(text: string, nowUsec: number): number {
-  const usec = parseTimestamp(text, nowUsec);
-  return usec ?? fail(`Failed to parse timestamp '${text}': Invalid argument`);
+  const usec = parseTimestampResult(text, nowUsec);
+  return typeof usec === 'number'
+    ? usec
+    : fail(`Failed to parse timestamp '${text}': ${TIMESTAMP_ERRNO_TEXT[usec]}`);
 }
 
 /** Parse argv (without node and script); throws CoredumpctlError('ERR_COREDUMPCTL_USAGE'). */
@@ -89,7 +76,7 @@ export function parseOptions(
   argv: readonly string[],
   { nowUsec = Date.now() * 1000, cwd = process.cwd(), prog = 'coredumpctl' } = {},
 ): Options {
-  const { options, operands } = getoptLong(argv, 'hA:o:F:1D:rS:U:qn:', LONGS, prog);
+  const { options, operands } = getoptLong(argv, SHORT_OPTIONS, LONG_OPTIONS, prog);
   const o: Options = {
     verb: 'list',
     matches: [],
@@ -112,7 +99,8 @@ export function parseOptions(
     all: false,
   };
   for (const { key, value = '' } of options) {
-    switch (key) {
+    // Every key getopt reports is a row of the option table.
+    switch (key as OptionKey) {
       case 'h':
         return { ...o, verb: 'help', matches: [] };
       case 'version':

@@ -5,18 +5,31 @@ import { runDebug } from './debug.js';
 import { runDump } from './dump.js';
 import { CoredumpctlError } from './errors.js';
 import { createTimeFormatter } from './format.js';
-import { HELP, VERSION } from './help.js';
+import { helpText, VERSION } from './help.js';
 import { runInfo } from './info.js';
 import { runList } from './list.js';
 import { parseOptions } from './options.js';
-import { loadNameDb } from './users.js';
+import { loadErrnoText } from './errno.js';
+import { createOutputs, type Outputs } from './output.js';
+import { loadNameDb, NUMBERS_ONLY } from './users.js';
+
+/** glibc's getopt messages start with the program name; they are not log lines. */
+const GETOPT_PREFIX = 'coredumpctl: ';
 
 export async function run(argv: readonly string[]): Promise<number> {
-  const stdout = { write: (t: string | Buffer): void => void process.stdout.write(t) };
-  const stderr = { write: (t: string | Buffer): void => void process.stderr.write(t) };
+  const out = await createOutputs();
+  try {
+    return await runVerb(argv, out);
+  } finally {
+    await out.close();
+  }
+}
+
+async function runVerb(argv: readonly string[], out: Outputs): Promise<number> {
+  const { stdout, stderr } = out;
   try {
     const options = parseOptions(argv);
-    if (options.verb === 'help') return (stdout.write(HELP), 0);
+    if (options.verb === 'help') return (stdout.write(helpText(out.style)), 0);
     if (options.verb === 'version') return (stdout.write(VERSION), 0);
     if (options.verb === 'json-help') return (stdout.write('pretty\nshort\noff\n'), 0);
     if (options.image !== undefined) {
@@ -25,18 +38,30 @@ export async function run(argv: readonly string[]): Promise<number> {
         '--image= is not supported by coredumpctl-ts; mount the image and use --root=.',
       );
     }
+    // list and -F print numbers; the others load the addon for NSS names and strerror().
+    const named = options.verb !== 'list';
+    if (named) await loadErrnoText();
     const ctx: VerbContext = {
       options,
       stdout,
       stderr,
       nowUsec: Date.now() * 1000,
       time: createTimeFormatter(),
-      names: loadNameDb(),
+      names: named ? await loadNameDb() : NUMBERS_ONLY,
       journalctl: process.env.COREDUMP_TS_JOURNALCTL ?? 'journalctl',
+      style: out.style,
+      terminal: out.terminal,
       log: (m) => {
-        stderr.write(`${m}\n`);
+        out.log(m, 'notice');
       },
     };
+    // list (and -F) and info page, as systemd's do; JSON does not.
+    if (
+      options.pager &&
+      (options.verb === 'list' || options.verb === 'info') &&
+      options.json === 'off'
+    )
+      await out.enablePager();
     switch (options.verb) {
       case 'list':
         await runList(ctx);
@@ -52,7 +77,11 @@ export async function run(argv: readonly string[]): Promise<number> {
     }
   } catch (error) {
     if (error instanceof CoredumpctlError) {
-      if (!error.silent) stderr.write(`${error.message}\n`);
+      if (!error.silent)
+        out.log(
+          error.message,
+          error.message.startsWith(GETOPT_PREFIX) ? 'plain' : error.notice ? 'notice' : 'error',
+        );
       return error.exitStatus;
     }
     stderr.write(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderTable, type Column } from './table.js';
+import { escapeControl } from './escape.js';
+import { fitWidths, renderTable, type Column } from './table.js';
 
 const COLUMNS: readonly Column[] = [
   { name: 'name', right: false },
@@ -72,5 +73,69 @@ describe('renderTable', () => {
   it('no rows: nothing, or the legend alone', () => {
     expect(renderTable(COLUMNS, [], false)).toBe('');
     expect(renderTable(COLUMNS, [], true)).toBe('NAME N EXE\n');
+  });
+});
+
+describe('renderTable: cells with newlines (format-table sublines)', () => {
+  const cols: Column[] = [
+    { name: 'pid', right: true },
+    { name: 'exe', right: false },
+    { name: 'size', right: true },
+  ];
+
+  it('puts continuation lines in their column, not at column 0', () => {
+    const text = renderTable(
+      cols,
+      [
+        ['1', '/a\nforged row', '1.0K'],
+        ['22', '/b', '-'],
+      ],
+      true,
+    );
+    expect(text).toBe(
+      'PID EXE        SIZE\n' +
+        '  1 /a         1.0K\n' +
+        '    forged row \n' +
+        ' 22 /b            -\n',
+    );
+  });
+});
+
+describe('escapeControl', () => {
+  it.for([
+    ['/usr/bin/x', '/usr/bin/x'],
+    ['\x1b[31mred\x1b[0m', '\\x1b[31mred\\x1b[0m'],
+    ['a\tb\rc', 'a\\tb\\rc'],
+    ['keep\nnewline', 'keep\nnewline'],
+    ['\x00\x7f\u009b', '\\x00\\x7f\\x9b'],
+    ['é😀', 'é😀'],
+  ] as const)('%j -> %j', ([text, want]) => {
+    expect(escapeControl(text)).toBe(want);
+  });
+});
+
+describe('fitWidths (format-table shrinking a table to the terminal)', () => {
+  it.for([
+    // systemd 252 on an 80-column pty: TIME and EXE give way, the narrow columns keep theirs.
+    [[27, 5, 3, 3, 7, 8, 47, 4], 80, [21, 5, 3, 3, 7, 8, 22, 4]],
+    [[27, 5, 3, 3, 7, 8, 47, 4], 250, [27, 5, 3, 3, 7, 8, 47, 4]],
+    [[10, 10], 21, [10, 10]],
+    [[10, 10], 20, [9, 10]],
+    [[5, 5, 5], 1, [1, 1, 1]],
+  ] as const)('%j in %i -> %j', ([requested, limit, want]) => {
+    expect(fitWidths(requested, limit)).toEqual(want);
+  });
+
+  it('renders with "…" or "..."', () => {
+    const cols: Column[] = [
+      { name: 'a', right: false },
+      { name: 'b', right: true },
+    ];
+    expect(
+      renderTable(cols, [['abcdefgh', '1']], false, undefined, { columns: 6, utf8: true }),
+    ).toBe('abc… 1\n');
+    expect(
+      renderTable(cols, [['abcdefgh', '1']], false, undefined, { columns: 6, utf8: false }),
+    ).toBe('a... 1\n');
   });
 });

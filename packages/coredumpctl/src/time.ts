@@ -1,6 +1,5 @@
 // systemd.time(7) timestamps for --since/--until, as systemd 252's
 // parse_timestamp() accepts them. Returns µs since the epoch.
-import { CoredumpctlError } from './errors.js';
 import { loadZone, type ZoneInfo } from './tz.js';
 
 const SEC = 1_000_000;
@@ -123,34 +122,70 @@ function parseAbsolute(text: string, nowUsec: number, utc: boolean): number | un
   return ms * 1000 + fracUsec;
 }
 
-/** Parse a timestamp; undefined when systemd would say "Invalid argument". */
+/** Why systemd's parse_timestamp() refuses a text: EINVAL, or ERANGE from parse_sec(). */
+export type TimestampErrno = 'EINVAL' | 'ERANGE';
+
+/** usec_t's range: parse_sec() gives ERANGE above it. */
+const USEC_MAX = 2 ** 64 - 1;
+/**
+ * One past USEC_TIMESTAMP_FORMATTABLE_MAX on 64-bit (Thu 9999-12-30 23:59:59.999999
+ * UTC): the maximum itself is not a double, this is.
+ */
+const TIMESTAMP_END_USEC = 253_402_214_400_000_000;
+
+/** systemd's parse_sec(): a span, ERANGE for a sign or an overflow. */
+function parseSec(text: string): number | TimestampErrno {
+  if (text.trimStart().startsWith('-')) return 'ERANGE';
+  const usec = parseTimespan(text);
+  if (usec === undefined) return 'EINVAL';
+  return usec > USEC_MAX ? 'ERANGE' : usec;
+}
+
+/**
+ * systemd 252's parse_timestamp(): µs since the epoch, or the errno it fails
+ * with. "@" is parse_sec() alone; everything else must land in
+ * 0..USEC_TIMESTAMP_FORMATTABLE_MAX (-S -100y is EINVAL, never a negative time).
+ */
+export function parseTimestampResult(
+  text: string,
+  nowUsec: number = Date.now() * 1000,
+  zone: ZoneInfo = loadZone(),
+): number | TimestampErrno {
+  if (text.startsWith('@')) {
+    const m = /^@(\d+)(?:\.(\d+))?$/.exec(text);
+    if (m === null) return parseSec(text.slice(1));
+    const usec =
+      Number(m[1]) * SEC + (m[2] !== undefined ? Math.floor(Number(`0.${m[2]}`) * SEC) : 0);
+    return usec > USEC_MAX ? 'ERANGE' : usec;
+  }
+  const relative = (span: string, sign: 1 | -1): number | TimestampErrno => {
+    const usec = parseSec(span);
+    return typeof usec === 'number' ? inRange(nowUsec + sign * usec) : usec;
+  };
+  if (text === 'now') return nowUsec;
+  if (text.startsWith('+')) return relative(text.slice(1), 1);
+  if (text.startsWith('-')) return relative(text.slice(1), -1);
+  if (text.endsWith(' ago')) return relative(text.slice(0, -4), -1);
+  if (text.endsWith(' left')) return relative(text.slice(0, -5), 1);
+  const usec = parseCalendar(text, nowUsec, zone);
+  return usec === undefined ? 'EINVAL' : inRange(usec);
+}
+
+const inRange = (usec: number): number | TimestampErrno =>
+  usec < 0 || usec >= TIMESTAMP_END_USEC ? 'EINVAL' : usec;
+
+/** Parse a timestamp; undefined where systemd fails. */
 export function parseTimestamp(
   text: string,
   nowUsec: number = Date.now() * 1000,
   zone: ZoneInfo = loadZone(),
 ): number | undefined {
-  if (text === 'now') return nowUsec;
-  if (text.startsWith('+')) {
-    const span = parseTimespan(text.slice(1));
-    return span === undefined ? undefined : nowUsec + span;
-  }
-  if (text.startsWith('-')) {
-    const span = parseTimespan(text.slice(1));
-    return span === undefined ? undefined : nowUsec - span;
-  }
-  if (text.endsWith(' ago')) {
-    const span = parseTimespan(text.slice(0, -4));
-    return span === undefined ? undefined : nowUsec - span;
-  }
-  if (text.endsWith(' left')) {
-    const span = parseTimespan(text.slice(0, -5));
-    return span === undefined ? undefined : nowUsec + span;
-  }
-  if (text.startsWith('@')) {
-    const m = /^@(\d+)(?:\.(\d+))?$/.exec(text);
-    if (m === null) return parseTimespan(text.slice(1));
-    return Number(m[1]) * SEC + (m[2] !== undefined ? Math.floor(Number(`0.${m[2]}`) * SEC) : 0);
-  }
+  const usec = parseTimestampResult(text, nowUsec, zone);
+  return typeof usec === 'number' ? usec : undefined;
+}
+
+/** Dates, times, today/yesterday/tomorrow, with an optional zone. */
+function parseCalendar(text: string, nowUsec: number, zone: ZoneInfo): number | undefined {
   // An optional trailing " UTC" or the local zone's own abbreviation.
   let body = text;
   let utc = false;
@@ -169,17 +204,6 @@ export function parseTimestamp(
 function utcMidnight(nowUsec: number, dayDelta: number): number {
   const d = new Date(Math.floor(nowUsec / 1000));
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + dayDelta) * 1000;
-}
-
-export function parseTimestampOrThrow(text: string, nowUsec?: number): number {
-  const usec = parseTimestamp(text, nowUsec);
-  if (usec === undefined) {
-    throw new CoredumpctlError(
-      'ERR_COREDUMPCTL_USAGE',
-      `Failed to parse timestamp '${text}': Invalid argument`,
-    );
-  }
-  return usec;
 }
 
 /** The journalctl form of a parsed timestamp: "@<seconds>.<µs>". */

@@ -1,44 +1,62 @@
-// uid/gid -> name from /etc/passwd and /etc/group, falling back to the number
-// (systemd's uid_to_name()/gid_to_name()).
-import { readFileSync } from 'node:fs';
+// uid/gid -> name as systemd's uid_to_name()/gid_to_name() give them: root for
+// 0, nobody/nogroup for 65534 unless /etc/systemd/dont-synthesize-nobody exists,
+// else whatever NSS says (getpwuid_r/getgrgid_r through the unix addon: LDAP,
+// SSSD, extrausers, DynamicUser= users), else the number.
+import { existsSync } from 'node:fs';
 
 export interface NameDb {
   user(uid: number): string;
   group(gid: number): string;
 }
 
-function readIds(path: string): Map<number, string> {
-  const out = new Map<number, string>();
-  let text = '';
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return out;
-  }
-  for (const line of text.split('\n')) {
-    const [name, , id] = line.split(':');
-    if (name === undefined || id === undefined || name === '' || name.startsWith('#')) continue;
-    const n = Number(id);
-    if (Number.isInteger(n) && !out.has(n)) out.set(n, name);
-  }
-  return out;
+/** The NSS lookups (@coredump-ts/unix); undefined means "no name". */
+export interface NssLookups {
+  userName(uid: number): string | undefined;
+  groupName(gid: number): string | undefined;
 }
 
-export function loadNameDb(etc = '/etc'): NameDb {
-  let users: Map<number, string> | undefined;
-  let groups: Map<number, string> | undefined;
-  return {
-    user(uid) {
-      if (uid === 0) return 'root';
-      users ??= readIds(`${etc}/passwd`);
-      return users.get(uid) ?? String(uid);
-    },
-    group(gid) {
-      if (gid === 0) return 'root';
-      groups ??= readIds(`${etc}/group`);
-      return groups.get(gid) ?? String(gid);
-    },
+const UID_NOBODY = 65534;
+/** Debian's NOBODY_USER_NAME / NOBODY_GROUP_NAME. */
+const NOBODY_USER = 'nobody';
+const NOBODY_GROUP = 'nogroup';
+const DONT_SYNTHESIZE_NOBODY = '/etc/systemd/dont-synthesize-nobody';
+
+/** Names only where they need no lookup: what list and -F get (they show numbers). */
+export const NUMBERS_ONLY: NameDb = { user: String, group: String };
+
+export function createNameDb(nss: NssLookups, synthesizeNobody: boolean): NameDb {
+  const cached = (lookup: (id: number) => string | undefined): ((id: number) => string) => {
+    const seen = new Map<number, string>();
+    return (id) => {
+      let name = seen.get(id);
+      if (name === undefined) seen.set(id, (name = lookup(id) ?? String(id)));
+      return name;
+    };
   };
+  return {
+    user: cached((uid) =>
+      uid === 0 ? 'root' : synthesizeNobody && uid === UID_NOBODY ? NOBODY_USER : nss.userName(uid),
+    ),
+    group: cached((gid) =>
+      gid === 0
+        ? 'root'
+        : synthesizeNobody && gid === UID_NOBODY
+          ? NOBODY_GROUP
+          : nss.groupName(gid),
+    ),
+  };
+}
+
+/** The NSS-backed names; the addon loads here, only for the verbs that print names. */
+export async function loadNameDb(): Promise<NameDb> {
+  let nss: NssLookups;
+  try {
+    nss = await import('@coredump-ts/unix');
+  } catch {
+    // Without the addon (a broken install) info still works, with numbers.
+    nss = { userName: () => undefined, groupName: () => undefined };
+  }
+  return createNameDb(nss, !existsSync(DONT_SYNTHESIZE_NOBODY));
 }
 
 const DECIMAL = /^\d+$/;

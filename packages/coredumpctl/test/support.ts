@@ -66,3 +66,42 @@ export function journalCount(...matches: string[]): number {
   });
   return r.stdout.split('\n').filter((l) => l !== '').length;
 }
+
+/**
+ * A journal of the test's own (a journald namespace, test/support/journald-namespace.ts)
+ * for fabricated entries: they never reach the machine's journal, where a malformed
+ * one would break systemd's own coredumpctl. Both coredumpctls read it with -D.
+ */
+export interface TestJournal {
+  /** the namespace's journal directory: pass `--directory=` this */
+  readonly dir: string;
+  /** Send one entry (any bytes, newlines included) and wait until journalctl sees `count` entries for `match`. */
+  inject(fields: Record<string, string | Buffer>): void;
+  count(match: string): number;
+  stop(): Promise<void>;
+}
+
+export async function startTestJournal(): Promise<TestJournal> {
+  const { startJournaldNamespace } = await import('../../../test/support/journald-namespace.js');
+  const { sendJournalEntry } = await import('@coredump-ts/journal');
+  const { field } = await import('@coredump-ts/protocol');
+  const ns = await startJournaldNamespace({ prefix: 'cdtsctl' });
+  return {
+    dir: ns.journalDir,
+    inject(fields) {
+      sendJournalEntry(
+        Object.entries(fields).map(([name, value]) => field(name, value)),
+        { socketPath: ns.socketPath },
+      );
+    },
+    count(match) {
+      const r = spawnSync(
+        'journalctl',
+        ['-q', '-o', 'cat', '--output-fields=MESSAGE_ID', `--directory=${ns.journalDir}`, match],
+        { encoding: 'utf8' },
+      );
+      return r.stdout.split('\n').filter((l) => l !== '').length;
+    },
+    stop: () => ns.stop(),
+  };
+}

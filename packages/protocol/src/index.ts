@@ -30,7 +30,15 @@ export {
   isValidJournalFieldName,
   serializeJournalNative,
 } from './journal-native.js';
-export { SIGRTMAX, SIGRTMIN, isSignalValid, signalName } from './signal.js';
+export {
+  SIGRTMAX,
+  SIGRTMIN,
+  isSignalValid,
+  safeAtoi,
+  signalFromString,
+  signalName,
+  signalToString,
+} from './signal.js';
 export {
   CORE_PATTERN_MAX_BYTES,
   CORE_PATTERN_SPECIFIERS,

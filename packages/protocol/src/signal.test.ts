@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { signalName } from './signal.js';
+import { signalFromString, signalName, signalToString } from './signal.js';
 
 describe('signalName', () => {
   it.for([
@@ -45,5 +45,47 @@ describe('signalName', () => {
     [1.5, undefined],
   ] as const)('%d -> %s', ([n, name]) => {
     expect(signalName(n)).toBe(name);
+  });
+});
+
+describe('signalToString and signalFromString (systemd signal-util.c)', () => {
+  it.for([
+    [11, 'SEGV'],
+    [31, 'SYS'],
+    [0, '0'],
+    [32, '32'],
+    [34, 'RTMIN+0'],
+    [64, 'RTMIN+30'],
+    [65, '65'],
+    [-1, '-1'],
+  ] as const)('signalToString(%i) is %s', ([n, text]) => {
+    expect(signalToString(n)).toBe(text);
+  });
+
+  it.for([
+    ['SIGSEGV', 11],
+    ['SEGV', 11],
+    ['HUP', 1],
+    ['11', 11],
+    ['64', 64],
+    ['RTMIN', 34],
+    ['RTMIN+2', 36],
+    ['SIGRTMAX-1', 63],
+    ['RTMAX', 64],
+  ] as const)('signalFromString(%s) is %i', ([text, n]) => {
+    expect(signalFromString(text)).toBe(n);
+  });
+
+  it.for(['', '0', '65', 'SIG11', 'RTMIN+31', 'RTMAX-31', 'segv', 'SIGFOO', '-1'])(
+    'signalFromString(%j) is undefined',
+    (text) => {
+      expect(signalFromString(text)).toBeUndefined();
+    },
+  );
+
+  it('round-trips every valid signal', () => {
+    for (let n = 1; n <= 64; n++) {
+      expect(signalFromString(signalToString(n))).toBe(n);
+    }
   });
 });

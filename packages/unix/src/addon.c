@@ -3,6 +3,7 @@
  * sizes, pidfds, O_TMPFILE, xattrs). Only node_api.h. The typed API is ./index.ts;
  * this file only registers the functions and a few constants. */
 #include "addon.h"
+#include "libc.h"
 #include "napi-util.h"
 
 #include <sys/socket.h>
@@ -56,6 +57,9 @@ static const export_t EXPORTS[] = {
     {"queuedBytes", cu_queued_bytes},
     {"recvBytes", cu_recv_bytes},
     {"pumpStream", cu_pump_stream},
+    {"userName", cu_user_name},
+    {"groupName", cu_group_name},
+    {"strerror", cu_strerror},
 };
 
 static const struct {

@@ -78,3 +78,4 @@ export {
 } from './stream.js';
 export type { PumpResult } from './stream.js';
 export { configFs } from './files.js';
+export { groupName, strerror, userName } from './libc.js';
