@@ -42,6 +42,9 @@ static const export_t EXPORTS[] = {
     {"getDumpable", cu_get_dumpable},
     {"pipe", cu_pipe},
     {"close", cu_close},
+    /* lock.c */
+    {"flock", cu_flock},
+    {"funlock", cu_funlock},
 };
 
 static const struct {

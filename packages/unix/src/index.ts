@@ -43,3 +43,4 @@ export {
   CORE_PIPE_SIZES_BYTES,
 } from './fd.js';
 export { SD_LISTEN_FDS_START, listenFds } from './activation.js';
+export { lockExclusive, unlock } from './lock.js';
