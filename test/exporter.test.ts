@@ -45,7 +45,11 @@ async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const { port } = server.address() as AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
+  await new Promise<void>((done) =>
+    server.close(() => {
+      done();
+    }),
+  );
   return port;
 }
 
@@ -200,9 +204,17 @@ describe('coredump-ts exporter', () => {
       expect(await query('sum(coredumps_by_signature)')).toBe(String(expected));
     } finally {
       if (prom?.pid !== undefined) process.kill(prom.pid, 'SIGTERM');
-      await new Promise<void>((done) => server.close(() => done()));
+      await new Promise<void>((done) =>
+        server.close(() => {
+          done();
+        }),
+      );
       if (prom !== undefined && prom.exitCode === null) {
-        await new Promise<void>((done) => prom?.once('exit', () => done()));
+        await new Promise<void>((done) =>
+          prom?.once('exit', () => {
+            done();
+          }),
+        );
       }
       rmSync(dir, { recursive: true, force: true });
     }
