@@ -12,6 +12,7 @@ import {
   CoredumpCollector,
   CoredumpMetrics,
   createExporterServer,
+  runExporter,
   scrape,
 } from '@coredump-ts/exporter';
 import { sendJournalEntry } from '@coredump-ts/journal';
@@ -219,5 +220,28 @@ describe('coredump-ts exporter', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     expect(execFileSync('promtool', ['--version'], { encoding: 'utf8' })).toMatch(/promtool/);
+  });
+
+  it('runs from its command line on a given address and stops when asked', async () => {
+    let stop = (): void => undefined;
+    const stopped = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    const lines: string[] = [];
+    const run = runExporter(['--listen=127.0.0.1:0', `--directory=${ns.journalDir}`], {
+      env: {},
+      log: (line) => lines.push(line),
+      coredumpUid: undefined,
+      stopped,
+    });
+    const address = await waitFor(
+      () => /on (127\.0\.0\.1:\d+)\/metrics/.exec(lines.join('\n'))?.[1],
+      { what: 'the exporter to listen' },
+    );
+    const text = await (await fetch(`http://${address}/metrics`)).text();
+    expect(Number(/coredumps_total\{[^}]*\} (\d+)/.exec(text)?.[1])).toBe(collector.all.length);
+    expect((await fetch(`http://${address}/nothing`)).status).toBe(404);
+    stop();
+    expect(await run).toBe(0);
   });
 });

@@ -13,3 +13,10 @@ export {
 } from './metrics.js';
 export { createExporterServer, parseListen, scrape, type ExporterDeps } from './server.js';
 export { isTrustedEntry, type TrustedFields, type TrustPolicy } from './trust.js';
+export {
+  currentBootId,
+  DEFAULT_PORT,
+  EXPORTER_USAGE,
+  runExporter,
+  type ExporterCliDeps,
+} from './cli.js';

@@ -75,9 +75,9 @@ export function createExporterServer(deps: ExporterDeps): Server {
 
 /** `HOST:PORT`, `:PORT` or `PORT`; IPv6 hosts in brackets (`[::1]:9113`). */
 export function parseListen(text: string): { host: string | undefined; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*))?:?([0-9]+)$/.exec(text);
+  const m = /^(?:(?:\[([^\]]+)\]|([^:[\]]*)):)?([0-9]{1,5})$/.exec(text);
   const port = Number(m?.[3]);
-  if (m === null || !Number.isInteger(port) || port < 0 || port > 65535) {
+  if (m === null || port > 65535) {
     throw new Error(`Invalid --listen= address: ${text} (expected HOST:PORT)`);
   }
   const host = m[1] ?? m[2];
