@@ -10,3 +10,4 @@ export {
   type TraceFrameLike,
   type TraceLike,
 } from './signature.js';
+export { topCrashers, type TopInput, type TopRow } from './top.js';
