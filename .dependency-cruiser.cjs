@@ -4,7 +4,7 @@
 // alike. docs/architecture.md draws the graph these rules keep.
 
 /** The binaries: each is started on its own and depends on libraries only. */
-const BINARIES = 'handler|worker|coredumpctl|admin|coredumpd|exporter';
+const BINARIES = 'handler|worker|coredumpctl|admin|coredumpd';
 /** Pure libraries: data in, data out, no I/O, so they are testable and loadable anywhere. */
 const PURE = 'protocol|config|elf|signature';
 /** Node built-ins that do I/O (or reach the host); path, url, util, zlib-free helpers are fine. */
@@ -24,7 +24,7 @@ module.exports = {
       name: 'no-binary-imports-binary',
       severity: 'error',
       comment:
-        'A binary (handler, worker, coredumpctl, admin, coredumpd, exporter) never imports another: what two binaries share belongs in a library package.',
+        'A binary (handler, worker, coredumpctl, admin, coredumpd) never imports another: what two binaries share belongs in a library package.',
       from: { path: `^packages/(${BINARIES})/` },
       to: { path: `^packages/(${BINARIES})/`, pathNot: '^packages/$1/' },
     },

@@ -1,42 +1,44 @@
 #!/usr/bin/node
 // Time `list` over 5,000 coredump entries: coredumpctl-ts next to systemd's
-// coredumpctl. Injects the entries once (marker CDTS_BENCH=coredumpctl-list-5000,
-// COREDUMP_COMM=cdts-bench) so tests can tell them apart; prints, asserts nothing.
+// coredumpctl, both reading the same private journal (-D: a journald
+// namespace of the bench's own, so these made-up entries never reach the
+// machine's journal). Prints, asserts nothing.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+
+import { startBenchJournal, waitForCount } from './lib/namespace.mjs';
 
 const N = 5000;
 const MARK = 'CDTS_BENCH=coredumpctl-list-5000';
 const OURS = fileURLToPath(new URL('../packages/coredumpctl/dist/main.cjs', import.meta.url));
+const journal = await import(new URL('../packages/journal/dist/index.js', import.meta.url).href);
 
-const count = () =>
-  spawnSync('journalctl', ['-q', '-o', 'cat', '--output-fields=MESSAGE_ID', MARK], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 26,
-  })
-    .stdout.split('\n')
-    .filter((l) => l !== '').length;
-
-let have = count();
-if (have < N) {
-  let text = '';
-  for (let i = have; i < N; i++) {
-    text +=
-      `MESSAGE_ID=fc2e22bc6ee647b6b90729ab34a250b1\nMESSAGE=bench ${i}\nPRIORITY=2\n${MARK}\n` +
-      `COREDUMP_PID=${100000 + i}\nCOREDUMP_UID=0\nCOREDUMP_GID=0\nCOREDUMP_SIGNAL=11\nCOREDUMP_COMM=cdts-bench\n` +
-      `COREDUMP_EXE=/usr/bin/cdts-bench\nCOREDUMP_FILENAME=/var/lib/systemd/coredump/core.cdts-bench.0.x.${i}.zst\n`;
-    // logger --journald sends one entry per invocation.
-    spawnSync('logger', ['--journald'], { input: text });
-    text = '';
-  }
-  const deadline = Date.now() + 60_000;
-  while ((have = count()) < N && Date.now() < deadline) spawnSync('sleep', ['0.2']);
+const ns = await startBenchJournal('cdtslist');
+const text = (name, value) => ({ name, value: Buffer.from(String(value)) });
+for (let i = 0; i < N; i++) {
+  journal.sendJournalEntry(
+    [
+      text('MESSAGE_ID', 'fc2e22bc6ee647b6b90729ab34a250b1'),
+      text('MESSAGE', `bench ${i}`),
+      text('PRIORITY', 2),
+      text('CDTS_BENCH', 'coredumpctl-list-5000'),
+      text('COREDUMP_PID', 100000 + i),
+      text('COREDUMP_UID', 0),
+      text('COREDUMP_GID', 0),
+      text('COREDUMP_SIGNAL', 11),
+      text('COREDUMP_COMM', 'cdts-bench'),
+      text('COREDUMP_EXE', '/usr/bin/cdts-bench'),
+      text('COREDUMP_FILENAME', `/var/lib/systemd/coredump/core.cdts-bench.0.x.${i}.zst`),
+    ],
+    { socketPath: ns.socketPath },
+  );
 }
+const have = await waitForCount(ns.dir, [MARK], N, spawnSync);
 
 // Runs are interleaved (ours, systemd's, ours, ...) so a busy machine slows both
 // alike; the median is reported, with the fastest run next to it.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
-const args = ['--no-pager', '--no-legend', 'list', MARK];
+const args = ['--no-pager', '--no-legend', '-D', ns.dir, 'list', MARK];
 // coredumpctl-ts reads the journal files itself by default; COREDUMP_TS_JOURNALCTL
 // (the journalctl binary to run) makes it run `journalctl -o json` instead,
 // timed too.
@@ -76,3 +78,4 @@ for (const c of contestants) {
 }
 const [ours, theirs] = contestants;
 console.log(`ratio (medians): ${(ours.median / theirs.median).toFixed(2)}x`);
+await ns.stop();

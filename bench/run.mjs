@@ -10,6 +10,7 @@
 //          --only ours,systemd,floor  --skip-systemd  --install-systemd
 //          --startup-runs 15  --burst 64  --burst-limits 16,64  --skip-burst
 //          --skip-coredumpctl (the 5,000-entry `list` timing, bench/coredumpctl-list.mjs)
+//          --skip-exporter (the exporter's scrape timing, bench/exporter-scrape.mjs)
 //          --json FILE (raw per-run results)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
@@ -47,6 +48,7 @@ const { values: opt } = parseArgs({
     'burst-limits': { type: 'string', default: '16,64' },
     'skip-burst': { type: 'boolean', default: false },
     'skip-coredumpctl': { type: 'boolean', default: false },
+    'skip-exporter': { type: 'boolean', default: false },
     json: { type: 'string' },
     // For experiments: another build of our worker, and extra environment for it.
     worker: { type: 'string' },
@@ -543,6 +545,13 @@ for (const n of notes) console.log(`note: ${n}`);
 if (!opt['skip-coredumpctl']) {
   console.log('\ncoredumpctl list, 5,000 entries:');
   spawnSync(process.execPath, [fileURLToPath(new URL('./coredumpctl-list.mjs', import.meta.url))], {
+    stdio: 'inherit',
+  });
+}
+// Issue 18: the exporter's scrape over 5,000 entries, first and after 10 new.
+if (!opt['skip-exporter']) {
+  console.log('\nexporter scrape, 5,000 entries:');
+  spawnSync(process.execPath, [fileURLToPath(new URL('./exporter-scrape.mjs', import.meta.url))], {
     stdio: 'inherit',
   });
 }

@@ -7,6 +7,7 @@ export type Command =
   | { verb: 'uninstall'; root: string }
   | { verb: 'collect'; mode: Mode }
   | { verb: 'demo' }
+  | { verb: 'exporter'; args: readonly string[] }
   | { verb: 'help' }
   | { verb: 'version' };
 
@@ -21,6 +22,8 @@ Commands:
   collect [--mode=auto|socket|pipe]
                           run the collector in the foreground (no systemd as PID 1)
   demo                    start the collector, crash a sample program, show the result
+  exporter [--listen=HOST:PORT] [--directory=DIR]
+                          serve Prometheus metrics about coredumps (default :9113)
   help                    this text
 
   --mode: socket = core_pattern @@ and the resident coredumpd manager (Linux
@@ -54,6 +57,8 @@ export function parseCommand(argv: readonly string[]): Command {
     case 'demo':
       parse(rest, {});
       return { verb };
+    case 'exporter':
+      return { verb, args: rest };
     case '--version':
     case 'version':
       return { verb: 'version' };

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// coredump-ts: install | uninstall | collect | demo | --version. Dispatch only.
+// coredump-ts: install | uninstall | collect | demo | exporter | --version. Dispatch only.
 import { USAGE, parseCommand } from './args.js';
 import { collect } from './collect.js';
 import { demo } from './demo.js';
 import { exitStatusOf } from './errors.js';
+import { runExporterCommand } from './exporter.js';
 import { defaultHost } from './host.js';
 import { install } from './install.js';
 import { appVersion, defaultAppDir } from './layout.js';
@@ -34,6 +35,9 @@ async function main(argv: readonly string[]): Promise<void> {
       return;
     case 'demo':
       await demo(defaultHost('/'), print);
+      return;
+    case 'exporter':
+      process.exitCode = await runExporterCommand(command.args);
       return;
   }
 }

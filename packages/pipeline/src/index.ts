@@ -14,3 +14,5 @@ export {
   type StreamStages,
 } from './stream.js';
 export { XATTR } from './xattrs.js';
+export { readCoredumpUser } from './privileges.js';
+export { storageUsage } from './vacuum.js';

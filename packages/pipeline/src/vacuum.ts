@@ -73,6 +73,8 @@ interface UidStats {
 
 export interface ScanResult {
   readonly sumBytes: number;
+  /** Core files counted. */
+  readonly files: number;
   readonly worst: UidStats | undefined;
 }
 
@@ -87,6 +89,7 @@ export function coreFileUid(name: string): number | undefined {
 
 export function scanCores(dir: string, exclude: VacuumDeps['exclude']): ScanResult {
   let sumBytes = 0;
+  let files = 0;
   let worst: UidStats | undefined;
   const byUid = new Map<number, UidStats>();
   for (const name of readdirSync(dir)) {
@@ -101,6 +104,7 @@ export function scanCores(dir: string, exclude: VacuumDeps['exclude']): ScanResu
     if (!st.isFile()) continue;
     if (exclude !== undefined && st.dev === exclude.dev && st.ino === exclude.ino) continue;
     sumBytes += Number(st.blocks) * 512;
+    files += 1;
     let c = byUid.get(uid);
     if (c === undefined) {
       c = { nFiles: 1, oldestFile: name, oldestMtimeNs: st.mtimeNs };
@@ -120,7 +124,23 @@ export function scanCores(dir: string, exclude: VacuumDeps['exclude']): ScanResu
       worst = c;
     }
   }
-  return { sumBytes, worst };
+  return { sumBytes, files, worst };
+}
+
+/**
+ * What the stored cores occupy, counted as the vacuum counts them, and the
+ * effective MaxUse= of their filesystem (the exporter's storage gauges).
+ */
+export function storageUsage(
+  dir: string,
+  maxUse: number | undefined,
+): { usedBytes: number; files: number; maxUseBytes: number } {
+  const scan = scanCores(dir, undefined);
+  return {
+    usedBytes: scan.sumBytes,
+    files: scan.files,
+    maxUseBytes: effectiveMaxUse(maxUse, fsUsage(dir).sizeBytes),
+  };
 }
 
 function fsUsage(dir: string): FsUsage {

@@ -1,2 +1,15 @@
-// Re-exports only. Filled in as the package is built (see README.md).
-export {};
+export {
+  decide,
+  EMPTY_STATE,
+  isRateLimitOn,
+  MAX_BUCKETS,
+  parseState,
+  rateLimitKey,
+  type Bucket,
+  type Decision,
+  type KeyFields,
+  type RateLimitSettings,
+  type RateLimitState,
+  type Verdict,
+} from './decide.js';
+export { applyRateLimit, STATE_FILE_NAME, type RateLimitOutcome } from './state-file.js';

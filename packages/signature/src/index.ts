@@ -1,2 +1,13 @@
-// Re-exports only. Filled in as the package is built (see README.md).
-export {};
+export {
+  crashSignature,
+  fnv1a64,
+  normaliseFrame,
+  SIGNATURE_FRAMES,
+  topFrames,
+  type CrashSignature,
+  type SignatureBasis,
+  type SignatureInput,
+  type TraceFrameLike,
+  type TraceLike,
+} from './signature.js';
+export { topCrashers, type TopInput, type TopRow } from './top.js';

@@ -30,6 +30,8 @@ export interface Addon {
   setBuffer(fd: number, bytes: number, recv: boolean): void;
   setNonBlocking(fd: number, on: boolean): void;
   setCloexec(fd: number, on: boolean): void;
+  flock(fd: number, exclusive: boolean, nonblocking: boolean): boolean;
+  funlock(fd: number): void;
   recvmsg(fd: number, timeoutMs: number, maxFds: number): Promise<RawRecvResult>;
   recvmsgSync(fd: number, timeoutMs: number, maxFds: number): RawRecvResult;
   accept(fd: number, timeoutMs: number): Promise<number>;

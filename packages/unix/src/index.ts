@@ -79,3 +79,4 @@ export {
 export type { PumpResult } from './stream.js';
 export { configFs } from './files.js';
 export { groupName, strerror, userName } from './libc.js';
+export { lockExclusive, unlock } from './lock.js';

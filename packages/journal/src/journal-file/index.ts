@@ -6,6 +6,7 @@ export {
   readMachineId,
 } from './discover.js';
 export { entryCursor, entryFields } from './entry-fields.js';
+export { HeadFields } from './entry-head.js';
 export { JournalFileError, type JournalFileErrorReason } from './errors.js';
 export {
   JournalFile,
