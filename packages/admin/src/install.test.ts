@@ -152,6 +152,8 @@ describe('install into --root', () => {
           `packages/${p}/dist/main.cjs`,
         ]),
         'packages/unix/build/Release/coredump_unix.node',
+        'units/coredump-ts-exporter.service',
+        'units/coredump-ts-exporter.socket',
         'units/sysctl.d/50-coredump.conf',
         'units/sysctl.d/60-coredump.conf',
         'units/systemd-coredump-register.service',

@@ -41,6 +41,9 @@ describe('shipped files', () => {
       '#MaxUse=',
       '#KeepFree=',
       '#EnterNamespace=no',
+      '#Content=full',
+      '#RateLimitIntervalSec=0',
+      '#RateLimitBurst=0',
     ]);
   });
 
