@@ -1,8 +1,8 @@
+import { CORE_PATTERN_MAX_BYTES } from '@coredump-ts/protocol';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   CORE_PIPE_LIMIT,
-  CORE_PATTERN_MAX,
   INSTALL_FILES,
   corePatternFor,
   defaultAppDir,
@@ -25,7 +25,7 @@ describe('shipped files', () => {
       corePipeLimit: String(CORE_PIPE_LIMIT),
       suidDumpable: '2',
     });
-    expect(Buffer.byteLength(s.corePattern ?? '')).toBeLessThanOrEqual(CORE_PATTERN_MAX);
+    expect(Buffer.byteLength(s.corePattern ?? '')).toBeLessThanOrEqual(CORE_PATTERN_MAX_BYTES);
   });
 
   it('coredump.conf comments every key at the code default, not 252s stale comments', () => {

@@ -2,6 +2,7 @@
 // (the bundles, the native addons, zstd-napi: nothing refers back to the
 // checkout), with short entry files for core_pattern and the units, and links
 // the two commands into BIN_DIR.
+import { CORE_PATTERN_SPECIFIERS } from '@coredump-ts/protocol';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,8 +19,6 @@ export const BIN_DIR = '/usr/bin';
 export const MANIFEST_FILE = `${LIB_DIR}/installed-files`;
 export const STATE_FILE = '/var/lib/coredump-ts/previous-sysctl.conf';
 export const DEFAULT_NODE = '/usr/bin/node';
-export const CORE_PATTERN_ARGS = '%P %u %g %s %t %c %h %d %F %I';
-export const CORE_PATTERN_MAX = 127; // the kernel keeps 128 bytes with the NUL
 /** kernel.core_pipe_limit and the socket's MaxConnections= (docs/adr/0003-core-pipe-limit-64.md). */
 export const CORE_PIPE_LIMIT = 64;
 
@@ -265,5 +264,5 @@ export function renderFile(source: string, text: string, opts: RenderOptions): s
 }
 
 export function corePatternFor(nodePath: string, handlerPath: string): string {
-  return `|${nodePath} ${handlerPath} ${CORE_PATTERN_ARGS}`;
+  return `|${nodePath} ${handlerPath} ${CORE_PATTERN_SPECIFIERS}`;
 }
