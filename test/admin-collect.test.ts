@@ -25,11 +25,37 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Collectors started here, stopped before the settings are put back (each restores its own on exit). */
+const started: ChildProcessByStdio<null, Readable, Readable>[] = [];
+async function stopStarted(): Promise<void> {
+  await Promise.all(
+    started.splice(0).map(async (c) => {
+      if (c.exitCode !== null || c.signalCode !== null) return;
+      const gone = new Promise((r) => c.once('exit', r));
+      c.kill('SIGTERM');
+      await gone;
+    }),
+  );
+}
+/** withKernelSettings, with any collector a failed expectation left running stopped first. */
+const withSettings = <T>(
+  settings: Parameters<typeof withKernelSettings>[0],
+  fn: () => Promise<T>,
+): Promise<T> =>
+  withKernelSettings(settings, async () => {
+    try {
+      return await fn();
+    } finally {
+      await stopStarted();
+    }
+  });
+
 function startCollect(socket: string): {
   child: ChildProcessByStdio<null, Readable, Readable>;
   output: () => string;
 } {
-  const child = spawn(process.execPath, [CLI, 'collect'], {
+  // The pipe path: --mode=auto picks the kernel socket where the kernel has it.
+  const child = spawn(process.execPath, [CLI, 'collect', '--mode=pipe'], {
     env: {
       ...process.env,
       COREDUMP_TS_SOCKET: socket,
@@ -38,6 +64,7 @@ function startCollect(socket: string): {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  started.push(child);
   let out = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr.on('data', (b: Buffer) => (out += b.toString()));
@@ -73,7 +100,7 @@ describe('coredump-ts collect', () => {
   it.for(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)(
     'sets our core_pattern while running and restores everything on %s',
     async (signal) => {
-      await withKernelSettings(
+      await withSettings(
         { corePattern: MARKER, corePipeLimit: '3', suidDumpable: '0' },
         async () => {
           const socket = join(dir, 'coredump.sock');
@@ -110,7 +137,7 @@ describe('coredump-ts collect', () => {
   );
 
   it('refuses a socket path another process listens on, and changes nothing', async () => {
-    await withKernelSettings({ corePattern: MARKER }, async () => {
+    await withSettings({ corePattern: MARKER }, async () => {
       const socket = join(dir, 'taken.sock');
       const server = createServer();
       await new Promise<void>((r) => server.listen(socket, r));
@@ -127,7 +154,7 @@ describe('coredump-ts collect', () => {
   });
 
   it('replaces a stale socket file nobody listens on', async () => {
-    await withKernelSettings({ corePattern: MARKER }, async () => {
+    await withSettings({ corePattern: MARKER }, async () => {
       const socket = join(dir, 'stale.sock');
       writeFileSync(socket, '');
       const { child } = startCollect(socket);
@@ -140,7 +167,7 @@ describe('coredump-ts collect', () => {
   });
 
   it('refuses when the worker is not built, before touching anything', async () => {
-    await withKernelSettings({ corePattern: MARKER }, async () => {
+    await withSettings({ corePattern: MARKER }, async () => {
       rmSync(join(dir, 'worker.js'));
       const { child, output } = startCollect(join(dir, 'c.sock'));
       expect(await exited(child)).toBe(69);

@@ -18,6 +18,10 @@ kernel_lock_acquire() {
     fi
     holder=$(cat "$KERNEL_LOCK_DIR/pid" 2>/dev/null || true)
     if [[ -n $holder ]] && ! kill -0 "$holder" 2>/dev/null; then rm -rf "$KERNEL_LOCK_DIR"; fi
+    # No pid after 5 s: its holder died between mkdir and writing the pid.
+    if [[ -z $holder ]] && (($(date +%s) - $(stat -c %Y "$KERNEL_LOCK_DIR" 2>/dev/null || date +%s) > 5)); then
+      rm -rf "$KERNEL_LOCK_DIR"
+    fi
     sleep 0.1
   done
   return 1

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
@@ -79,6 +79,19 @@ describe('withKernelSettings', () => {
     const m = fakeMachine();
     mkdirSync(m.lockDir);
     writeFileSync(join(m.lockDir, 'pid'), '999999999');
+    await withKernelSettings(OURS, () => Promise.resolve(), { ...m, lockTimeoutMs: 2_000 });
+    expect(readKernelSettings(m.procSys)).toEqual(ORIGINAL);
+  });
+
+  it('takes over a lock with no pid once it is older than a few seconds, not before', async () => {
+    const m = fakeMachine();
+    mkdirSync(m.lockDir);
+    // Fresh and pid-less: its holder may be about to write its pid.
+    await expect(
+      withKernelSettings(OURS, () => Promise.resolve(), { ...m, lockTimeoutMs: 300 }),
+    ).rejects.toThrow(/timed out waiting/);
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(m.lockDir, old, old);
     await withKernelSettings(OURS, () => Promise.resolve(), { ...m, lockTimeoutMs: 2_000 });
     expect(readKernelSettings(m.procSys)).toEqual(ORIGINAL);
   });

@@ -9,7 +9,7 @@
 // The lock is a directory holding the holder's pid; a holder that died is
 // detected and its lock taken over. scripts/lib/kernel-lock.sh is the same
 // lock for the bash scripts (test.sh, test-prepare.sh).
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import {
@@ -36,6 +36,19 @@ function lockHolder(lockDir: string): number | undefined {
   }
 }
 
+/**
+ * A lock directory without a pid file: its holder died between mkdir and
+ * writing its pid (or is about to write it). After a few seconds it is stale.
+ */
+const ORPHAN_LOCK_MS = 5000;
+function isOrphaned(lockDir: string): boolean {
+  try {
+    return Date.now() - statSync(lockDir).mtimeMs > ORPHAN_LOCK_MS;
+  } catch {
+    return false;
+  }
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -56,7 +69,7 @@ export async function acquireKernelLock(lockDir: string, timeoutMs: number): Pro
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const holder = lockHolder(lockDir);
-    if (holder !== undefined && !isAlive(holder)) {
+    if (holder === undefined ? isOrphaned(lockDir) : !isAlive(holder)) {
       rmSync(lockDir, { recursive: true, force: true });
       continue;
     }
