@@ -57,7 +57,7 @@ describe('man pages', () => {
   it('coredump-ts(8) documents every command its help lists, and --version', () => {
     const page = readFileSync(join(MAN, 'coredump-ts.8.md'), 'utf8');
     const commands = [...USAGE.matchAll(/^ {2}([a-z]+)\b/gm)].map((m) => m[1] ?? '');
-    expect(commands).toEqual(['install', 'uninstall', 'collect', 'demo', 'help']);
+    expect(commands).toEqual(['install', 'uninstall', 'collect', 'demo', 'exporter', 'help']);
     for (const command of [...commands, '--version']) expect(page).toContain(`\`${command}\``);
   });
 });

@@ -26,11 +26,11 @@ Commands:
                           serve Prometheus metrics about coredumps (default :9113)
   help                    this text
 
-  --mode: socket = core_pattern @@ and the resident coredumpd manager (Linux
-  6.17+), pipe = the kernel starts the handler per crash; auto (default) picks
-  socket when coredumpd --check-requirements passes.
-
 Options:
+  --mode=socket           core_pattern @@ and the resident coredumpd manager (Linux 6.17+)
+  --mode=pipe             the kernel starts the handler for each crash
+  --mode=auto             socket when coredumpd --check-requirements passes (the default)
+
   --version               print the version and exit
 `;
 
