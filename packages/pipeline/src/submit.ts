@@ -13,6 +13,7 @@ import { buildEntryFields, buildMessage, sendCoredumpEntry } from './journal-ent
 import type { Log } from './log.js';
 import { createNotifier, type Notifier } from './notify.js';
 import type { Paths } from './paths.js';
+import { decideRateLimit, drainSuppressed, rateLimitFields, rateLimitNote } from './rate-limit.js';
 import { chooseDropTarget, dropTo, readCoredumpUser } from './privileges.js';
 import { progressObserver, type CoreObserver } from './stream.js';
 import { vacuumCores } from './vacuum.js';
@@ -86,23 +87,28 @@ export async function submitCrash(
     }
   };
 
-  vacuum(undefined);
-  enlargePipe(coreFd);
   const fields = buildJournalFields(ctx);
+  // Flood control before any byte is read: a suppressed core is drained, not stored.
+  const limit = decideRateLimit(meta, fields, { config, storageDir: paths.storageDir, log });
+  const suppressed = limit.verdict === 'suppress';
+  if (!suppressed) vacuum(undefined);
+  enlargePipe(coreFd);
   let cap: CaptureResult;
   try {
-    cap = capture(ctx, fields, coreFd, {
-      config,
-      paths,
-      log,
-      pid1OrJournald: special,
-      observers: [
-        progressObserver((bytes) => {
-          notifier.progress(bytes);
-        }),
-        ...(deps.observers?.(ctx) ?? []),
-      ],
-    });
+    cap = suppressed
+      ? drainSuppressed(coreFd)
+      : capture(ctx, fields, coreFd, {
+          config,
+          paths,
+          log,
+          pid1OrJournald: special,
+          observers: [
+            progressObserver((bytes) => {
+              notifier.progress(bytes);
+            }),
+            ...(deps.observers?.(ctx) ?? []),
+          ],
+        });
   } finally {
     notifier.close();
   }
@@ -123,9 +129,11 @@ export async function submitCrash(
     filename: cap.filename,
     truncated: cap.truncated,
     journaldCrash: isJournald,
+    ...(suppressed && { note: rateLimitNote(limit, 'not stored') }),
   };
   try {
-    await sendCoredumpEntry(buildEntryFields(fields, meta, outcome), cap.journalCore, {
+    const entry = [...buildEntryFields(fields, meta, outcome), ...rateLimitFields(limit)];
+    await sendCoredumpEntry(entry, cap.journalCore, {
       socketPath: paths.journalSocket,
       dontWait: isJournald,
     });
