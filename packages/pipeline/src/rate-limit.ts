@@ -24,6 +24,11 @@ export interface RateLimitVerdict {
   readonly suppressed: number;
 }
 
+/** A verdict made before the core was read: `rejected` when the kernel was told not to dump. */
+export interface SubmitRateLimit extends RateLimitVerdict {
+  readonly rejected?: boolean;
+}
+
 export const RATE_LIMIT_OFF: RateLimitVerdict = { verdict: 'off', suppressed: 0 };
 
 const fieldText = (fields: readonly JournalField[], name: string): string | undefined =>
@@ -77,9 +82,9 @@ export function rateLimitNote(v: RateLimitVerdict, skipped: 'not stored' | 'not 
  * A suppressed crash's core: read to EOF and only counted (no file, no
  * compression), so that the kernel's write ends normally.
  */
-export function drainSuppressed(coreFd: number): CaptureResult {
+export function drainSuppressed(coreFd: number, written = true): CaptureResult {
   const none = {
-    written: true,
+    written,
     filename: undefined,
     truncated: false,
     coreBytes: 0,
