@@ -1,10 +1,8 @@
-// The metrics verb (issue 18): the exporter's /metrics text, printed once,
-// for node_exporter's textfile collector (run from a timer). One scrape of
-// @coredump-ts/exporter over the selected journal files (-D/--file, else the
-// local journal); the same trust policy and current-boot scope as the
-// exporter, and the storage gauges of the storage directory and MaxUse= as
-// the worker sees them. Loaded only for this verb: prom-client never loads
-// for the others.
+// The metrics verb (issue 18): the exporter's text once (metrics-scrape.ts).
+// The exporter and prom-client are ~170 KiB: bundled into coredumpctl they
+// cost every `list` ~40 ms of start-up, so metrics-scrape.js is imported at
+// run time by its URL, which the bundler leaves alone (the bundle's
+// import.meta.url is this input's own URL, see scripts/bundle.mjs).
 import type { VerbContext } from './context.js';
 import { CoredumpctlError } from './errors.js';
 
@@ -16,37 +14,15 @@ export async function runMetrics(ctx: VerbContext): Promise<void> {
       'metrics takes no matches, --root= or --all; select the journal with -D or --file.',
     );
   }
-  const [exporter, read, pipeline, { loadConfig }, { configFs }] = await Promise.all([
-    import('@coredump-ts/exporter'),
-    import('@coredump-ts/journal/read'),
-    import('@coredump-ts/pipeline'),
-    import('@coredump-ts/config'),
-    import('@coredump-ts/unix'),
-  ]);
-  const paths = pipeline.pathsFromEnv(process.env);
-  const files = (): readonly string[] =>
-    o.files ??
-    (o.directory !== undefined
-      ? read.directoryJournalFiles(o.directory)
-      : read.localJournalFiles());
-  const bootId = exporter.currentBootId();
-  const collector = new exporter.CoredumpCollector({
-    files,
-    trust: { coredumpUid: pipeline.readCoredumpUser()?.uid },
-    bootId,
-  });
-  const text = await exporter.scrape({
-    collector,
-    metrics: new exporter.CoredumpMetrics(),
-    bootId,
-    storage: () =>
-      pipeline.storageUsage(
-        paths.storageDir,
-        loadConfig({ root: paths.configRoot, fs: configFs }).config.maxUse,
-      ),
-    log: (line) => {
-      ctx.log(line);
-    },
-  });
-  ctx.stdout.write(text);
+  const impl = new URL('./metrics-scrape.js', import.meta.url).href;
+  let mod: typeof import('./metrics-scrape.js');
+  try {
+    mod = (await import(impl)) as typeof import('./metrics-scrape.js');
+  } catch (error) {
+    throw new CoredumpctlError(
+      'ERR_COREDUMPCTL_USAGE',
+      `metrics is not available in this installation (${impl}: ${(error as Error).message}); run \`coredump-ts exporter\` and scrape it instead.`,
+    );
+  }
+  await mod.printMetrics(ctx);
 }
