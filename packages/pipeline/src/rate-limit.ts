@@ -14,7 +14,7 @@ import {
   type Verdict,
 } from '@coredump-ts/ratelimit';
 
-import type { CaptureResult } from './capture.js';
+import { NOTHING, type CaptureResult } from './capture.js';
 import type { Log } from './log.js';
 import { countOnlySink, streamCore } from './stream.js';
 
@@ -83,19 +83,10 @@ export function rateLimitNote(v: RateLimitVerdict, skipped: 'not stored' | 'not 
  * compression), so that the kernel's write ends normally.
  */
 export function drainSuppressed(coreFd: number, written = true): CaptureResult {
-  const none = {
-    written,
-    filename: undefined,
-    truncated: false,
-    coreBytes: 0,
-    journalCore: undefined,
-    newFile: undefined,
-    failure: undefined,
-  };
   try {
     const stream = streamCore(coreFd, { maxBytes: Infinity, observers: [], sink: countOnlySink });
-    return { ...none, coreBytes: stream.bytes };
+    return { ...NOTHING, written, coreBytes: stream.bytes };
   } catch (error) {
-    return { ...none, failure: { error, what: 'Failed to drain the suppressed core' } };
+    return { ...NOTHING, written, failure: { error, what: 'Failed to drain the suppressed core' } };
   }
 }
