@@ -1,6 +1,6 @@
 #!/usr/bin/node
 // Time `list` over 5,000 coredump entries: coredumpctl-ts next to systemd's
-// coredumpctl, both reading the same private journal (-D: a journald
+// coredumpctl, and coredumpctl-ts `top` (the entries carry 20 signatures), all reading the same private journal (-D: a journald
 // namespace of the bench's own, so these made-up entries never reach the
 // machine's journal). Prints, asserts nothing.
 import { spawnSync } from 'node:child_process';
@@ -29,6 +29,8 @@ for (let i = 0; i < N; i++) {
       text('COREDUMP_COMM', 'cdts-bench'),
       text('COREDUMP_EXE', '/usr/bin/cdts-bench'),
       text('COREDUMP_FILENAME', `/var/lib/systemd/coredump/core.cdts-bench.0.x.${i}.zst`),
+      text('COREDUMP_TS_SIGNATURE', (0x1000000000000000n + BigInt(i % 20)).toString(16)),
+      text('COREDUMP_TS_TOP_FRAME', `cdts-bench!crash_site_${i % 20}`),
     ],
     { socketPath: ns.socketPath },
   );
@@ -50,6 +52,11 @@ const contestants = [
     cmd: process.execPath,
     args: [OURS, ...args],
     env: { ...process.env, COREDUMP_TS_JOURNALCTL: 'journalctl' },
+  },
+  {
+    name: 'coredumpctl-ts top',
+    cmd: process.execPath,
+    args: [OURS, '--no-pager', '--no-legend', '-D', ns.dir, 'top', MARK],
   },
 ];
 // BENCH_BASELINE=<path to another build's main.js>: time it too (before/after).

@@ -15,11 +15,12 @@ _coredumpctl_ts_fields=(
   COREDUMP_PROC_AUXV COREDUMP_CWD COREDUMP_ROOT COREDUMP_CONTAINER_CMDLINE COREDUMP_ENVIRON
   COREDUMP_FORWARDED COREDUMP_FILENAME COREDUMP_TRUNCATED COREDUMP_PACKAGE_JSON
   COREDUMP_PACKAGE_NAME COREDUMP_PACKAGE_VERSION
+  COREDUMP_TS_RATE_LIMITED COREDUMP_TS_SUPPRESSED
 )
 
 _coredumpctl_ts() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-  local commands='list info dump debug'
+  local commands='list info dump debug top metrics'
   local options='-h --help --version --no-pager --no-legend --json= --debugger= -A
     --debugger-arguments= -n -1 -S --since= -U --until= -r --reverse -F --field= -o --output=
     --file= -D --directory= -q --quiet --all --root= --image='

@@ -32,7 +32,7 @@ describe('coredumpctl-ts bash completion', () => {
   it.for([
     [
       ['coredumpctl-ts', ''],
-      ['list', 'info', 'dump', 'debug'],
+      ['list', 'info', 'dump', 'debug', 'top', 'metrics'],
     ],
     [['coredumpctl-ts', 'in'], ['info']],
     [['coredumpctl-ts', '--js'], ['--json=']],

@@ -304,6 +304,40 @@ async function speak(fd: number, req: Buffer, answer?: Buffer, then?: Buffer): P
   return ack.data;
 }
 
+describe('flood control in socket mode', () => {
+  it('Burst=1: the second crash is rejected before the dump, and still journaled', async () => {
+    side.clear();
+    side.dropIn('RateLimitIntervalSec=1h\nRateLimitBurst=1');
+    try {
+      const kept = await crashThroughSocket('segv');
+      expect(text(kept.entry, 'COREDUMP_FILENAME')).toBeDefined();
+      expect(text(kept.entry, 'COREDUMP_TS_RATE_LIMITED')).toBeUndefined();
+
+      const limited = await crashThroughSocket('segv');
+      expect(limited.signal).toBe('SIGSEGV');
+      expect(limited.run.stderr).toContain(
+        `Told the kernel to skip the coredump of process ${String(limited.pid)}.`,
+      );
+      const e = limited.entry;
+      expect(text(e, 'COREDUMP_TS_RATE_LIMITED')).toBe('1');
+      expect(text(e, 'COREDUMP_TS_SUPPRESSED')).toBe('1');
+      expect(text(e, 'COREDUMP_FILENAME')).toBeUndefined();
+      expect(text(e, 'COREDUMP_COMM')).toBe('segv');
+      expect(text(e, 'COREDUMP_EXE')).toMatch(/\/segv$/);
+      expect(text(e, 'COREDUMP_BY_PIDFD')).toBe('1');
+      // No core to read the signal from: only a kernel that gives it in the pidfd info (6.19+).
+      expect([undefined, '11']).toContain(text(e, 'COREDUMP_SIGNAL'));
+      expect(text(e, 'MESSAGE')).toBe(
+        `Process ${String(limited.pid)} (segv) of user 0 terminated abnormally without generating a coredump.\n` +
+          'The kernel was told not to dump the core because of the rate limit (1 suppressed since the last one stored).',
+      );
+      expect(readdirSync(side.storage).filter((f) => f.startsWith('core.'))).toHaveLength(1);
+    } finally {
+      side.clear();
+    }
+  });
+});
+
 describe('the kernel skipping a dump, a worker killed mid-stream', () => {
   it('REJECT (flood control): the kernel skips the dump, nothing is stored', async () => {
     side.clear();

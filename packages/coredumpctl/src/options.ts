@@ -7,7 +7,8 @@ import { splitQuoted } from './split-quoted.js';
 import { parseTimestampResult } from './time.js';
 
 export type JsonMode = 'off' | 'short' | 'pretty';
-export type Verb = 'list' | 'info' | 'dump' | 'debug' | 'help' | 'version' | 'json-help';
+export type Verb =
+  'list' | 'info' | 'dump' | 'debug' | 'top' | 'metrics' | 'help' | 'version' | 'json-help';
 
 export interface Options {
   verb: Verb;
@@ -37,6 +38,8 @@ const VERBS: Record<string, Verb> = {
   dump: 'dump',
   debug: 'debug',
   gdb: 'debug',
+  top: 'top',
+  metrics: 'metrics',
   help: 'help',
 };
 

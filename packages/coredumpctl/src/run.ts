@@ -8,9 +8,11 @@ import { createTimeFormatter } from './format.js';
 import { helpText, VERSION } from './help.js';
 import { runInfo } from './info.js';
 import { runList } from './list.js';
+import { runMetrics } from './metrics.js';
 import { parseOptions } from './options.js';
 import { loadErrnoText } from './errno.js';
 import { createOutputs, type Outputs } from './output.js';
+import { runTop } from './top.js';
 import { loadNameDb, NUMBERS_ONLY } from './users.js';
 
 /** glibc's getopt messages start with the program name; they are not log lines. */
@@ -39,7 +41,7 @@ async function runVerb(argv: readonly string[], out: Outputs): Promise<number> {
       );
     }
     // list and -F print numbers; the others load the addon for NSS names and strerror().
-    const named = options.verb !== 'list';
+    const named = options.verb !== 'list' && options.verb !== 'top' && options.verb !== 'metrics';
     if (named) await loadErrnoText();
     const ctx: VerbContext = {
       options,
@@ -74,6 +76,12 @@ async function runVerb(argv: readonly string[], out: Outputs): Promise<number> {
         return 0;
       case 'debug':
         return await runDebug(ctx);
+      case 'top':
+        await runTop(ctx);
+        return 0;
+      case 'metrics':
+        await runMetrics(ctx);
+        return 0;
     }
   } catch (error) {
     if (error instanceof CoredumpctlError) {

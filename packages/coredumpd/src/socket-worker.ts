@@ -28,6 +28,7 @@ import {
 } from '@coredump-ts/pipeline';
 
 import { readCoreHead } from './core-head.js';
+import { decideBeforeDump, type PreDumpVerdict } from './flood.js';
 import { COREDUMP_KERNEL, runHandshake, type AckDecision } from './handshake.js';
 import { contextFromPeer, openPeer, verifyPeer, type OpenedPeer } from './peer-context.js';
 
@@ -38,7 +39,11 @@ export interface KernelConnectionDeps {
   readonly config: CoredumpConfig;
   readonly paths: Paths;
   readonly log: Log;
-  /** Flood control's say: 'reject' makes the kernel skip the dump. Default: dump. */
+  /**
+   * Overrides flood control's say: 'reject' makes the kernel skip the dump. Default:
+   * RateLimitIntervalSec=/RateLimitBurst= decide (flood.ts), and a rejected crash
+   * still gets its journal entry.
+   */
   readonly decide?: (peer: OpenedPeer) => AckDecision;
   readonly handshakeTimeoutMs?: number;
 }
@@ -80,10 +85,12 @@ export async function processKernelConnection(
     // The handshake comes before the verdict on the peer, so that flood control can
     // still tell the kernel to skip; a peer that is not a crash is refused right
     // after it, before a byte of "core" is read.
+    const pre: PreDumpVerdict | undefined =
+      deps.decide === undefined ? decideBeforeDump(opened, acceptedUsec, deps) : undefined;
     let handshake;
     try {
       handshake = runHandshake(conn, {
-        decision: deps.decide?.(opened) ?? 'dump',
+        decision: deps.decide?.(opened) ?? pre?.decision ?? 'dump',
         ...(deps.handshakeTimeoutMs !== undefined && { timeoutMs: deps.handshakeTimeoutMs }),
       });
     } catch (error) {
@@ -92,7 +99,9 @@ export async function processKernelConnection(
     const peer = verifyPeer(opened);
     if ((handshake.ackMask & COREDUMP_KERNEL) === 0n) {
       log.info(`Told the kernel to skip the coredump of process ${String(peer.pid)}.`);
-      return 0;
+      return pre?.ctx !== undefined && pre.decision === 'reject'
+        ? await journalRejected(pre, deps)
+        : 0;
     }
 
     setNonBlocking(conn, false);
@@ -125,6 +134,7 @@ export async function processKernelConnection(
         config: deps.config,
         paths: deps.paths,
         log,
+        ...(pre !== undefined && pre.limit.verdict !== 'off' && { rateLimit: pre.limit }),
       });
       status = result.error === undefined ? 0 : result.error.exitStatus;
     } finally {
@@ -143,6 +153,24 @@ export async function processKernelConnection(
   } finally {
     if (connOwned) closeQuietly(conn);
     closeQuietly(opened.pidfd);
+  }
+}
+
+/** The entry of a crash whose dump flood control rejected: the context, no core. */
+async function journalRejected(pre: PreDumpVerdict, deps: KernelConnectionDeps): Promise<number> {
+  if (pre.ctx === undefined) return 0;
+  const [coreFd, feedFd] = pipe();
+  closeQuietly(feedFd); // no core: the pipeline reads EOF at once
+  try {
+    const result = await submitCrash(pre.ctx, coreFd, {
+      config: deps.config,
+      paths: deps.paths,
+      log: deps.log,
+      rateLimit: { ...pre.limit, rejected: true },
+    });
+    return result.error === undefined ? 0 : result.error.exitStatus;
+  } finally {
+    closeQuietly(coreFd);
   }
 }
 

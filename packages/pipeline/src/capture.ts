@@ -83,7 +83,8 @@ export interface CaptureResult {
   readonly failure: { readonly error: unknown; readonly what: string } | undefined;
 }
 
-const NOTHING: CaptureResult = {
+/** Nothing captured, nothing failed. */
+export const NOTHING: CaptureResult = {
   written: false,
   filename: undefined,
   truncated: false,

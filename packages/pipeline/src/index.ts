@@ -16,3 +16,9 @@ export {
 export { XATTR } from './xattrs.js';
 export { readCoredumpUser } from './privileges.js';
 export { storageUsage } from './vacuum.js';
+export {
+  decideRateLimit,
+  RATE_LIMIT_OFF,
+  type RateLimitVerdict,
+  type SubmitRateLimit,
+} from './rate-limit.js';

@@ -20,6 +20,8 @@ export interface EntryOutcome {
   readonly truncated: boolean;
   /** journald crashed: MESSAGE says where the core went. */
   readonly journaldCrash?: boolean | undefined;
+  /** A sentence after the first (flood control's, rate-limit.ts). */
+  readonly note?: string | undefined;
 }
 
 export function buildMessage(meta: CrashMetadata, outcome: EntryOutcome): string {
@@ -30,6 +32,7 @@ export function buildMessage(meta: CrashMetadata, outcome: EntryOutcome): string
   if (outcome.journaldCrash === true && outcome.filename !== undefined) {
     message += `\nCoredump diverted to ${outcome.filename}`;
   }
+  if (outcome.note !== undefined) message += `\n${outcome.note}`;
   return message;
 }
 

@@ -13,6 +13,13 @@ import { buildEntryFields, buildMessage, sendCoredumpEntry } from './journal-ent
 import type { Log } from './log.js';
 import { createNotifier, type Notifier } from './notify.js';
 import type { Paths } from './paths.js';
+import {
+  decideRateLimit,
+  drainSuppressed,
+  rateLimitFields,
+  rateLimitNote,
+  type SubmitRateLimit,
+} from './rate-limit.js';
 import { chooseDropTarget, dropTo, readCoredumpUser } from './privileges.js';
 import { progressObserver, type CoreObserver } from './stream.js';
 import { vacuumCores } from './vacuum.js';
@@ -36,6 +43,8 @@ export interface SubmitDeps {
    * progress report (stream.ts): each sees every chunk within the byte limit.
    */
   readonly observers?: (ctx: CrashContext) => readonly CoreObserver[];
+  /** Flood control's verdict when already made (socket mode, before the dump). */
+  readonly rateLimit?: SubmitRateLimit;
 }
 
 export interface SubmitResult {
@@ -86,23 +95,29 @@ export async function submitCrash(
     }
   };
 
-  vacuum(undefined);
-  enlargePipe(coreFd);
   const fields = buildJournalFields(ctx);
+  // Flood control before any byte is read: a suppressed core is drained, not stored.
+  const limit: SubmitRateLimit =
+    deps.rateLimit ?? decideRateLimit(meta, fields, { config, storageDir: paths.storageDir, log });
+  const suppressed = limit.verdict === 'suppress';
+  if (!suppressed) vacuum(undefined);
+  enlargePipe(coreFd);
   let cap: CaptureResult;
   try {
-    cap = capture(ctx, fields, coreFd, {
-      config,
-      paths,
-      log,
-      pid1OrJournald: special,
-      observers: [
-        progressObserver((bytes) => {
-          notifier.progress(bytes);
-        }),
-        ...(deps.observers?.(ctx) ?? []),
-      ],
-    });
+    cap = suppressed
+      ? drainSuppressed(coreFd, limit.rejected !== true)
+      : capture(ctx, fields, coreFd, {
+          config,
+          paths,
+          log,
+          pid1OrJournald: special,
+          observers: [
+            progressObserver((bytes) => {
+              notifier.progress(bytes);
+            }),
+            ...(deps.observers?.(ctx) ?? []),
+          ],
+        });
   } finally {
     notifier.close();
   }
@@ -123,9 +138,13 @@ export async function submitCrash(
     filename: cap.filename,
     truncated: cap.truncated,
     journaldCrash: isJournald,
+    ...(suppressed && {
+      note: rateLimitNote(limit, limit.rejected === true ? 'not dumped' : 'not stored'),
+    }),
   };
   try {
-    await sendCoredumpEntry(buildEntryFields(fields, meta, outcome), cap.journalCore, {
+    const entry = [...buildEntryFields(fields, meta, outcome), ...rateLimitFields(limit)];
+    await sendCoredumpEntry(entry, cap.journalCore, {
       socketPath: paths.journalSocket,
       dontWait: isJournald,
     });

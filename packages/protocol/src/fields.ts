@@ -50,6 +50,9 @@ export const FIELD = {
   PRIORITY: 'PRIORITY',
   SYSLOG_IDENTIFIER: 'SYSLOG_IDENTIFIER',
   SIZE_LIMIT: 'SIZE_LIMIT',
+  // Flood control (issue 18, docs/fields.md): ours, in the COREDUMP_TS_ namespace.
+  TS_RATE_LIMITED: 'COREDUMP_TS_RATE_LIMITED',
+  TS_SUPPRESSED: 'COREDUMP_TS_SUPPRESSED',
 } as const;
 
 export type FieldName = (typeof FIELD)[keyof typeof FIELD];
