@@ -30,7 +30,9 @@ const BINARIES = [
   ['handler', 'run.js'],
   ['worker', 'run.js'],
   ['coredumpd', 'run.js'],
-  ['coredumpctl', 'cli.js'],
+  // metrics-scrape.js (the exporter and prom-client) is coredumpctl's lazily
+  // loaded part: a bundle of its own, so `list` never parses it.
+  ['coredumpctl', 'cli.js', ['metrics-scrape.js']],
   // coredump-ts (install, collect, ...): bundled so that `coredump-ts install`
   // can copy a self-contained tree; the checkout itself runs dist/main.js.
   ['admin', 'main.js'],
@@ -45,7 +47,7 @@ function relativeImport(fromDir, path) {
 const META_URL_HELPER =
   'const __inputUrl = (rel) => require("node:url").pathToFileURL(require("node:path").join(__dirname, rel)).href;';
 
-for (const [pkg, unbundled] of BINARIES) {
+for (const [pkg, unbundled, extras = []] of BINARIES) {
   const dist = resolve(ROOT, 'packages', pkg, 'dist');
   const outdir = resolve(dist, 'bundle');
   const entry = resolve(outdir, 'main.cjs');
@@ -60,24 +62,26 @@ for (const [pkg, unbundled] of BINARIES) {
       });
     },
   };
-  const result = await build({
-    absWorkingDir: ROOT,
-    entryPoints: [resolve(dist, unbundled)],
-    outfile: entry,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['zstd-napi'],
-    plugins: [metaUrl],
-    banner: { js: META_URL_HELPER },
-    // Any import.meta left would be {} in CommonJS: fail the build instead.
-    logOverride: { 'empty-import-meta': 'error' },
-    metafile: true,
-    write: false,
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
+  const bundle = (entryPoint, outfile) =>
+    build({
+      absWorkingDir: ROOT,
+      entryPoints: [entryPoint],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external: ['zstd-napi'],
+      plugins: [metaUrl],
+      banner: { js: META_URL_HELPER },
+      // Any import.meta left would be {} in CommonJS: fail the build instead.
+      logOverride: { 'empty-import-meta': 'error' },
+      metafile: true,
+      write: false,
+      legalComments: 'none',
+      logLevel: 'warning',
+    });
+  const result = await bundle(resolve(dist, unbundled), entry);
   const inputs = Object.keys(result.metafile.inputs).map((p) =>
     relativeImport(dist, resolve(ROOT, p)),
   );
@@ -87,6 +91,12 @@ for (const [pkg, unbundled] of BINARIES) {
   writeFileSync(resolve(outdir, 'inputs'), `${inputs.join('\n')}\n`);
   const [file] = result.outputFiles;
   writeFileSync(file.path, file.contents);
+  for (const extra of extras) {
+    const out = resolve(outdir, extra.replace(/\.js$/, '.cjs'));
+    const [extraFile] = (await bundle(resolve(dist, extra), out)).outputFiles;
+    writeFileSync(extraFile.path, extraFile.contents);
+    console.log(`bundle: packages/${pkg}/dist/bundle/${extra.replace(/\.js$/, '.cjs')}`);
+  }
   console.log(
     `bundle: packages/${pkg}/dist/bundle/main.cjs (${String(inputs.length)} inputs, ${String(Math.round(file.contents.length / 1024))} KiB)`,
   );

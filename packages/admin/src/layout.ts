@@ -154,7 +154,9 @@ export function buildTree(
   for (const pkg of list(join(appDir, 'packages'))) {
     const dist = `packages/${pkg}/dist`;
     if (isFile(join(appDir, dist, 'bundle/main.cjs'))) {
-      copy(`${dist}/bundle/main.cjs`);
+      // main.cjs, and any other bundle a binary loads later (coredumpctl's metrics).
+      for (const name of list(join(appDir, dist, 'bundle')))
+        if (name.endsWith('.cjs')) copy(`${dist}/bundle/${name}`);
       // The checkout's entry path, for what computes it (the collector).
       files.push({ target: `${dist}/main.cjs`, text: runBundle('./bundle/main.cjs'), mode: 0o755 });
     }

@@ -1,8 +1,10 @@
 // The metrics verb (issue 18): the exporter's text once (metrics-scrape.ts).
 // The exporter and prom-client are ~170 KiB: bundled into coredumpctl they
-// cost every `list` ~40 ms of start-up, so metrics-scrape.js is imported at
-// run time by its URL, which the bundler leaves alone (the bundle's
-// import.meta.url is this input's own URL, see scripts/bundle.mjs).
+// cost every `list` ~40 ms of start-up, so metrics-scrape has a bundle of its
+// own (dist/bundle/metrics-scrape.cjs, which install copies with main.cjs),
+// imported at run time by its URL, which the bundler leaves alone (the
+// bundle's import.meta.url is this input's own URL, see scripts/bundle.mjs).
+// Without that bundle (a bare tsc build) the unbundled module is used.
 import type { VerbContext } from './context.js';
 import { CoredumpctlError } from './errors.js';
 
@@ -14,14 +16,29 @@ export async function runMetrics(ctx: VerbContext): Promise<void> {
       'metrics takes no matches, --root= or --all; select the journal with -D or --file.',
     );
   }
-  const impl = new URL('./metrics-scrape.js', import.meta.url).href;
-  let mod: typeof import('./metrics-scrape.js');
-  try {
-    mod = (await import(impl)) as typeof import('./metrics-scrape.js');
-  } catch (error) {
+  type Scrape = typeof import('./metrics-scrape.js');
+  const urls = [
+    new URL('./bundle/metrics-scrape.cjs', import.meta.url).href,
+    new URL('./metrics-scrape.js', import.meta.url).href,
+  ];
+  let mod: Pick<Scrape, 'printMetrics'> | undefined;
+  let failure: unknown;
+  for (const url of urls) {
+    try {
+      const m = (await import(url)) as Partial<Scrape> & { default?: Partial<Scrape> };
+      const printMetrics = m.printMetrics ?? m.default?.printMetrics;
+      if (printMetrics !== undefined) {
+        mod = { printMetrics };
+        break;
+      }
+    } catch (error) {
+      failure = error;
+    }
+  }
+  if (mod === undefined) {
     throw new CoredumpctlError(
       'ERR_COREDUMPCTL_USAGE',
-      `metrics is not available in this installation (${impl}: ${(error as Error).message}); run \`coredump-ts exporter\` and scrape it instead.`,
+      `metrics is not available in this installation (${String((failure as Error | undefined)?.message)}); run \`coredump-ts exporter\` and scrape it instead.`,
     );
   }
   await mod.printMetrics(ctx);
