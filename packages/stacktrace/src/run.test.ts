@@ -4,6 +4,7 @@
 import { execFile, spawn } from 'node:child_process';
 import {
   chmodSync,
+  copyFileSync,
   closeSync,
   existsSync,
   mkdtempSync,
@@ -198,7 +199,18 @@ describe('runStackHelper', () => {
 
   it('runs non-dumpable, with its CPU limit; a crash of it is a reason, not a core', async () => {
     const path = await fifo('crash');
-    const running = runStackHelper({ corePath: path, uid: 65534, gid: 65534, cpuLimitSec: 7 });
+    // uid 65534 must be able to run the helper: a checkout in a 0700 directory
+    // (/root/...) is out of its reach, so it runs a copy in the test's 0755 dir.
+    const helperPath = join(dir, 'coredump-ts-stack');
+    copyFileSync(STACK_HELPER_PATH, helperPath);
+    chmodSync(helperPath, 0o755);
+    const running = runStackHelper({
+      corePath: path,
+      helperPath,
+      uid: 65534,
+      gid: 65534,
+      cpuLimitSec: 7,
+    });
     const pid = await waitForHelper();
     // A non-dumpable process's /proc files belong to root, whoever it runs as.
     expect(readFileSync(`/proc/${String(pid)}/status`, 'utf8')).toMatch(/^Uid:\s+65534\s/m);
