@@ -10,6 +10,7 @@ import { enlargePipe, punchHole } from '@coredump-ts/unix';
 import { capture, type CaptureResult } from './capture.js';
 import { closeQuietly } from './fds.js';
 import { buildEntryFields, buildMessage, sendCoredumpEntry } from './journal-entry.js';
+import { dropRefusedFieldNames } from './journal-names.js';
 import type { Log } from './log.js';
 import { createNotifier, type Notifier } from './notify.js';
 import type { Paths } from './paths.js';
@@ -125,7 +126,8 @@ export async function submitCrash(
     journaldCrash: isJournald,
   };
   try {
-    await sendCoredumpEntry(buildEntryFields(fields, meta, outcome), cap.journalCore, {
+    const entryFields = dropRefusedFieldNames(buildEntryFields(fields, meta, outcome), log);
+    await sendCoredumpEntry(entryFields, cap.journalCore, {
       socketPath: paths.journalSocket,
       dontWait: isJournald,
     });

@@ -1,0 +1,59 @@
+// Issue 15: crashes that hostile or odd input used to lose, each reproduced through the
+// built worker binary (a private journald namespace takes the entries). Every case
+// here lost the crash, or ended the worker uncoded, before its fix.
+import { readdirSync, rmSync } from 'node:fs';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { useTestJournal } from './support/test-journal.js';
+import {
+  crashDatagrams,
+  makeSandbox,
+  newTestId,
+  requireBuiltWorker,
+  runCrash,
+  type Sandbox,
+} from './worker-helpers.js';
+
+const journal = useTestJournal();
+const sandboxes: Sandbox[] = [];
+
+beforeAll(() => {
+  requireBuiltWorker();
+});
+afterAll(() => {
+  for (const s of sandboxes) rmSync(s.root, { recursive: true, force: true });
+});
+
+function sandbox(): Sandbox {
+  const s = makeSandbox('worker-hostile-', journal);
+  sandboxes.push(s);
+  return s;
+}
+
+const CORE = Buffer.from('\x7fELF not really a core, but bytes to store');
+
+describe('field names journald refuses (item 2)', () => {
+  it('drops only those fields, logs once, and records the crash', async () => {
+    const s = sandbox();
+    const testId = newTestId();
+    const refused = ['lowercase_field=x', '_TRUSTED=x', '9LEADING_DIGIT=x', `${'L'.repeat(65)}=x`];
+    const datagrams = [
+      ...crashDatagrams({ testId }),
+      ...refused.map((d) => Buffer.from(d)),
+      Buffer.from('KEPT_FIELD=kept'),
+    ];
+    const run = await runCrash(s.env(), datagrams, CORE);
+    expect(run.code, run.stderr).toBe(0);
+    const warnings = run.stderr.match(/journald would refuse by name/g) ?? [];
+    expect(warnings, run.stderr).toHaveLength(1);
+    expect(run.stderr).toContain(
+      'Dropping 4 field(s) journald would refuse by name: "lowercase_field"',
+    );
+    const [entry] = await journal.waitFor([`COREDUMP_TS_TEST_ID=${testId}`]);
+    expect(entry?.['KEPT_FIELD']).toBe('kept');
+    expect(entry?.['MESSAGE']).toBe('Process 4242 (sleeper) of user 1000 dumped core.');
+    expect(entry?.['lowercase_field']).toBeUndefined();
+    expect(readdirSync(s.storage)).toHaveLength(1);
+  });
+});
