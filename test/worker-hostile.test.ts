@@ -57,3 +57,22 @@ describe('field names journald refuses (item 2)', () => {
     expect(readdirSync(s.storage)).toHaveLength(1);
   });
 });
+
+describe('a COMM that makes the file name pass 255 bytes (item 3)', () => {
+  it.for([
+    { what: '300 ASCII bytes', comm: 'A'.repeat(300) },
+    { what: '120 two-byte characters (escaped to 8 bytes each)', comm: 'é'.repeat(120) },
+  ])('stores the core under a shortened name: $what', async ({ comm }) => {
+    const s = sandbox();
+    const testId = newTestId();
+    const run = await runCrash(s.env(), crashDatagrams({ testId, comm }), CORE);
+    expect(run.code, run.stderr).toBe(0);
+    const [name, ...others] = readdirSync(s.storage);
+    expect(others).toEqual([]);
+    expect(Buffer.byteLength(name ?? '')).toBeLessThanOrEqual(255);
+    expect(name).toMatch(/^core\.[^.]+~[0-9a-f]{8}\.1000\.[0-9a-f]{32}\.4242\.[0-9]+\.zst$/);
+    const [entry] = await journal.waitFor([`COREDUMP_TS_TEST_ID=${testId}`]);
+    expect(entry?.['COREDUMP_FILENAME']).toBe(`${s.storage}/${name ?? ''}`);
+    expect(entry?.['COREDUMP_COMM']).toBe(comm);
+  });
+});
