@@ -1,7 +1,10 @@
 // Issue 15: crashes that hostile or odd input used to lose, each reproduced through the
 // built worker binary (a private journald namespace takes the entries). Every case
 // here lost the crash, or ended the worker uncoded, before its fix.
-import { readdirSync, rmSync } from 'node:fs';
+import { chmodSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { bind, close, isSysError, sendmsg, socket } from '@coredump-ts/unix';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -75,4 +78,82 @@ describe('a COMM that makes the file name pass 255 bytes (item 3)', () => {
     expect(entry?.['COREDUMP_FILENAME']).toBe(`${s.storage}/${name ?? ''}`);
     expect(entry?.['COREDUMP_COMM']).toBe(comm);
   });
+});
+
+describe('journald stalled or absent (item 4)', () => {
+  /** A journal socket that is bound but never read, its queue filled to the brim. */
+  function stalledJournal(s: Sandbox): { path: string; close(): void } {
+    const path = join(s.root, 'stalled-journal');
+    const server = socket('dgram');
+    bind(server, path);
+    chmodSync(path, 0o777); // the worker sends as the crashing user
+    const client = socket('dgram');
+    let queued = 0;
+    try {
+      for (;;) {
+        sendmsg(client, Buffer.from('FILLER=1\n'), { path, dontWait: true });
+        queued++;
+      }
+    } catch (error) {
+      if (!isSysError(error, 'EAGAIN')) throw error;
+    } finally {
+      close(client);
+    }
+    expect(queued).toBeGreaterThan(0);
+    return {
+      path,
+      close: () => {
+        close(server);
+      },
+    };
+  }
+
+  function kmsgFile(s: Sandbox): string {
+    const path = join(s.root, 'kmsg');
+    writeFileSync(path, '');
+    chmodSync(path, 0o666);
+    return path;
+  }
+
+  const FAST = { COREDUMP_TS_JOURNAL_TIMEOUT_MS: '300' };
+
+  it.for([
+    { storage: 'external', journal: 'stalled' },
+    { storage: 'journal', journal: 'stalled' },
+    { storage: 'external', journal: 'absent' },
+    { storage: 'journal', journal: 'absent' },
+  ] as const)(
+    'Storage=$storage, journald $journal: the worker ends, the core stays on disk, kmsg says where',
+    async (c) => {
+      const s = sandbox();
+      s.writeConfig(`Storage=${c.storage}`);
+      const kmsg = kmsgFile(s);
+      const fake = c.journal === 'stalled' ? stalledJournal(s) : undefined;
+      try {
+        const journalSocket = fake?.path ?? join(s.root, 'no-journald-here');
+        const env = s.env({
+          ...FAST,
+          COREDUMP_TS_JOURNAL_SOCKET: journalSocket,
+          COREDUMP_TS_KMSG: kmsg,
+        });
+        const run = await runCrash(env, crashDatagrams({ testId: newTestId() }), CORE);
+        expect(run.code, run.stderr).not.toBe(0);
+        const [name, ...others] = readdirSync(s.storage);
+        expect(others, run.stderr).toEqual([]);
+        expect(name).toMatch(/^core\.sleeper\.1000\./);
+        const lines = readFileSync(kmsg, 'utf8');
+        const file = `${s.storage}/${name ?? ''}`;
+        expect(lines, run.stderr).toContain(
+          'Failed to log the coredump of process 4242 (sleeper) of user 1000 to the journal',
+        );
+        expect(lines).toContain(`the core is kept in ${file}.`);
+        if (c.storage === 'journal') {
+          expect(lines).toContain(`is kept in ${file} instead of the journal.`);
+        }
+        if (c.journal === 'stalled') expect(lines).toContain('within 300 ms');
+      } finally {
+        fake?.close();
+      }
+    },
+  );
 });

@@ -9,8 +9,14 @@ import { enlargePipe, punchHole } from '@coredump-ts/unix';
 
 import { capture, type CaptureResult } from './capture.js';
 import { closeQuietly } from './fds.js';
-import { buildEntryFields, buildMessage, sendCoredumpEntry } from './journal-entry.js';
+import { buildEntryFields, buildMessage } from './journal-entry.js';
 import { dropRefusedFieldNames } from './journal-names.js';
+import {
+  journalSendTimeoutMs,
+  reportEntryLost,
+  rescueJournalCore,
+  sendEntryBounded,
+} from './journal-rescue.js';
 import type { Log } from './log.js';
 import { createNotifier, type Notifier } from './notify.js';
 import type { Paths } from './paths.js';
@@ -91,22 +97,24 @@ export async function submitCrash(
   enlargePipe(coreFd);
   const fields = buildJournalFields(ctx);
   let cap: CaptureResult;
+  const captureDeps = {
+    config,
+    paths,
+    log,
+    pid1OrJournald: special,
+    observers: [
+      progressObserver((bytes) => {
+        notifier.progress(bytes);
+      }),
+      ...(deps.observers?.(ctx) ?? []),
+    ],
+  };
   try {
-    cap = capture(ctx, fields, coreFd, {
-      config,
-      paths,
-      log,
-      pid1OrJournald: special,
-      observers: [
-        progressObserver((bytes) => {
-          notifier.progress(bytes);
-        }),
-        ...(deps.observers?.(ctx) ?? []),
-      ],
-    });
+    cap = capture(ctx, fields, coreFd, captureDeps);
   } finally {
     notifier.close();
   }
+  if (!isJournald) cap = rescueJournalCore(ctx, fields, cap, captureDeps);
   if (cap.failure !== undefined) fail(cap.failure.error, cap.failure.what);
   if (cap.newFile !== undefined) vacuum(cap.newFile);
 
@@ -127,13 +135,17 @@ export async function submitCrash(
   };
   try {
     const entryFields = dropRefusedFieldNames(buildEntryFields(fields, meta, outcome), log);
-    await sendCoredumpEntry(entryFields, cap.journalCore, {
+    await sendEntryBounded(entryFields, cap.journalCore, {
       socketPath: paths.journalSocket,
       dontWait: isJournald,
+      timeoutMs: journalSendTimeoutMs(),
     });
   } catch (error) {
     if (isJournald) log.warn(`Failed to log journal coredump, ignoring: ${errnoText(error)}`);
-    else fail(error, 'Failed to log coredump');
+    else {
+      fail(error, 'Failed to log coredump');
+      reportEntryLost(ctx, cap, error);
+    }
   } finally {
     if (cap.journalCore !== undefined) closeQuietly(cap.journalCore.fd);
   }
