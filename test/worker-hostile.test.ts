@@ -1,10 +1,11 @@
 // Issue 15: crashes that hostile or odd input used to lose, each reproduced through the
 // built worker binary (a private journald namespace takes the entries). Every case
 // here lost the crash, or ended the worker uncoded, before its fix.
-import { chmodSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { bind, close, isSysError, sendmsg, socket } from '@coredump-ts/unix';
+import { errorCodeInfo } from '@coredump-ts/protocol';
+import { bind, close, isSysError, pipe, sendmsg, socket } from '@coredump-ts/unix';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -15,6 +16,7 @@ import {
   newTestId,
   requireBuiltWorker,
   runCrash,
+  startWorker,
   type Sandbox,
 } from './worker-helpers.js';
 
@@ -156,4 +158,29 @@ describe('journald stalled or absent (item 4)', () => {
       }
     },
   );
+});
+
+describe('a second fd that is not a pidfd (item 5)', () => {
+  it.for(['/dev/null', 'a pipe'])('is a coded protocol refusal: %s', async (what) => {
+    const s = sandbox();
+    const w = startWorker(s.env());
+    const [coreRead, coreWrite] = pipe();
+    const [otherRead, otherWrite] = pipe();
+    const other = what === '/dev/null' ? openSync('/dev/null', 'r') : otherRead;
+    try {
+      for (const d of crashDatagrams({ testId: newTestId() })) sendmsg(w.client, d);
+      sendmsg(w.client, Buffer.alloc(0), { fds: [coreRead] });
+      sendmsg(w.client, Buffer.alloc(0), { fds: [other] });
+    } finally {
+      for (const fd of new Set([coreRead, coreWrite, otherRead, otherWrite, other, w.client])) {
+        close(fd);
+      }
+    }
+    const run = await w.done;
+    expect(run.stderr).toContain(
+      'Refused coredump conversation, nothing stored: Received a second file descriptor that is not a pidfd.',
+    );
+    expect(run.stderr).not.toContain('Unexpected failure');
+    expect(run.code, run.stderr).toBe(errorCodeInfo('ERR_PROTOCOL').exitStatus);
+  });
 });

@@ -91,7 +91,17 @@ export async function receiveCrash(fd: number, opts: ReceiveOptions = {}): Promi
   }
 }
 
+/** The PID the second fd names; any fd that is not a pidfd is a protocol error (EINVAL). */
 function pidPart(pidfd: number): { pidfdPid?: number } {
-  const pid = pidfdPid(pidfd);
+  let pid: number | undefined;
+  try {
+    pid = pidfdPid(pidfd);
+  } catch (error) {
+    throw new CoredumpError(
+      'ERR_PROTOCOL',
+      'Received a second file descriptor that is not a pidfd.',
+      { cause: error },
+    );
+  }
   return pid === undefined ? {} : { pidfdPid: pid };
 }
