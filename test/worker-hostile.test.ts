@@ -1,7 +1,16 @@
 // Issue 15: crashes that hostile or odd input used to lose, each reproduced through the
 // built worker binary (a private journald namespace takes the entries). Every case
 // here lost the crash, or ended the worker uncoded, before its fix.
-import { chmodSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  symlinkSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 import { errorCodeInfo } from '@coredump-ts/protocol';
@@ -182,5 +191,32 @@ describe('a second fd that is not a pidfd (item 5)', () => {
     );
     expect(run.stderr).not.toContain('Unexpected failure');
     expect(run.code, run.stderr).toBe(errorCodeInfo('ERR_PROTOCOL').exitStatus);
+  });
+});
+
+describe('the storage directory replaced by a symbolic link (item 10)', () => {
+  it('is refused with a clear error; nothing is written or deleted in the target', async () => {
+    const s = sandbox();
+    const target = join(s.root, 'elsewhere');
+    mkdirSync(target);
+    const oldCore = `core.victim.1000.${'0'.repeat(32)}.1.1000000.zst`;
+    writeFileSync(join(target, oldCore), Buffer.alloc(256 * 1024, 1));
+    rmSync(s.storage, { recursive: true });
+    symlinkSync(target, s.storage);
+    // MaxUse=1 makes vacuum want to delete every core it can see.
+    s.writeConfig('MaxUse=1\nKeepFree=0');
+    const testId = newTestId();
+    const run = await runCrash(s.env(), crashDatagrams({ testId }), CORE);
+    expect(run.code, run.stderr).toBe(errorCodeInfo('ERR_STORAGE_IO').exitStatus);
+    expect(run.stderr).toContain(
+      `Refusing the storage directory ${s.storage}: it is a symbolic link`,
+    );
+    expect(run.stderr).toMatch(/Failed to vacuum .*symbolic link/);
+    expect(readdirSync(target)).toEqual([oldCore]);
+    const [entry] = await journal.waitFor([`COREDUMP_TS_TEST_ID=${testId}`]);
+    expect(entry?.['COREDUMP_FILENAME']).toBeUndefined();
+    expect(entry?.['MESSAGE']).toBe(
+      'Process 4242 (sleeper) of user 1000 terminated abnormally without generating a coredump.',
+    );
   });
 });
