@@ -220,3 +220,36 @@ describe('the storage directory replaced by a symbolic link (item 10)', () => {
     );
   });
 });
+
+describe('a slow-drip peer (item 11)', () => {
+  it('one datagram every 80 ms: refused at the conversation deadline', async () => {
+    const s = sandbox();
+    const w = startWorker(s.env({ COREDUMP_TS_RECEIVE_DEADLINE_MS: '1000' }));
+    const datagrams = crashDatagrams({ testId: newTestId() });
+    let sent = 0;
+    let stopped = false;
+    const drip = setInterval(() => {
+      if (stopped) return;
+      try {
+        sendmsg(w.client, datagrams[sent] ?? Buffer.from(`X_PADDING=${String(sent)}`));
+        sent++;
+      } catch {
+        stopped = true; // the worker hung up
+      }
+    }, 80);
+    let run;
+    try {
+      run = await w.done;
+    } finally {
+      clearInterval(drip);
+      close(w.client);
+    }
+    expect(run.stderr).toContain(
+      'Refused coredump conversation, nothing stored: The coredump conversation did not finish within 1000 ms, refusing.',
+    );
+    expect(run.code, run.stderr).toBe(errorCodeInfo('ERR_SOCKET_RECEIVE').exitStatus);
+    // Every datagram arrived well inside the 60 s per-datagram wait.
+    expect(sent).toBeGreaterThan(1);
+    expect(readdirSync(s.storage)).toEqual([]);
+  });
+});
