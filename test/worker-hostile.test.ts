@@ -16,34 +16,20 @@ import { join } from 'node:path';
 import { errorCodeInfo } from '@coredump-ts/protocol';
 import { bind, close, isSysError, pipe, sendmsg, socket } from '@coredump-ts/unix';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { useTestJournal } from './support/test-journal.js';
 import {
   crashDatagrams,
-  makeSandbox,
   newTestId,
-  requireBuiltWorker,
   runCrash,
   startWorker,
+  useSandboxes,
   type Sandbox,
 } from './worker-helpers.js';
 
 const journal = useTestJournal();
-const sandboxes: Sandbox[] = [];
-
-beforeAll(() => {
-  requireBuiltWorker();
-});
-afterAll(() => {
-  for (const s of sandboxes) rmSync(s.root, { recursive: true, force: true });
-});
-
-function sandbox(): Sandbox {
-  const s = makeSandbox('worker-hostile-', journal);
-  sandboxes.push(s);
-  return s;
-}
+const sandbox = useSandboxes('worker-hostile-', journal);
 
 const CORE = Buffer.from('\x7fELF not really a core, but bytes to store');
 
