@@ -8,7 +8,15 @@
 // device directives need systemd to set them up; PID 1 here is not systemd,
 // so they are only scored, not run (docs/operations.md, "Hardening").
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -109,4 +117,74 @@ describe("the worker under the unit's capability bounding set, NoNewPrivileges= 
     const { run } = await crashUnder(capabilities.filter((c) => c !== 'CAP_SETUID'));
     expect(run.stderr).toMatch(/EPERM|not permitted/i);
   });
+});
+
+/** A systemd size ("2G", "512M", bytes) in bytes. */
+const sizeBytes = (text: string): number => {
+  const m = /^([0-9]+)([KMGT]?)$/.exec(text);
+  if (m === null) throw new Error(`not a size: ${text}`);
+  const exp = ' KMGT'.indexOf(m[2] === '' || m[2] === undefined ? ' ' : m[2]);
+  return Number(m[1]) * 1024 ** exp;
+};
+
+// PID 1 is not systemd here, so TasksMax=/MemoryMax= are applied by hand: the worker runs
+// in cgroup v1 pids and memory groups with the unit's limits, for a real core stored as a
+// file and for one kept in the journal (the memfd path, the most memory the worker uses).
+describe("the worker within the unit's TasksMax= and MemoryMax=", () => {
+  const journal = useTestJournal();
+  const tasksMax = directive('TasksMax');
+  const memoryMax = directive('MemoryMax');
+  let core: RealCore;
+  let coreDir: Sandbox;
+  const sandboxes: Sandbox[] = [];
+
+  beforeAll(async () => {
+    requireBuiltWorker();
+    coreDir = makeSandbox('limits-gcore-');
+    core = await makeRealCore(coreDir.root);
+  });
+  afterAll(() => {
+    for (const s of [coreDir, ...sandboxes]) rmSync(s.root, { recursive: true, force: true });
+  });
+
+  it('the unit sets both', () => {
+    expect(tasksMax).toMatch(/^[0-9]+$/);
+    expect(memoryMax).toMatch(/^[0-9]+[KMGT]?$/);
+  });
+
+  it.for(['external', 'journal'])(
+    'Storage=%s: the crash is stored within them',
+    async (storage) => {
+      const name = `cdts-limits-${String(process.pid)}-${storage}`;
+      const pids = join('/sys/fs/cgroup/pids', name);
+      const memory = join('/sys/fs/cgroup/memory', name);
+      mkdirSync(pids);
+      mkdirSync(memory);
+      try {
+        writeFileSync(join(pids, 'pids.max'), tasksMax ?? '');
+        writeFileSync(join(memory, 'memory.limit_in_bytes'), String(sizeBytes(memoryMax ?? '')));
+        const s = makeSandbox('limits-', journal);
+        sandboxes.push(s);
+        s.writeConfig(`Storage=${storage}`);
+        const testId = newTestId();
+        const enter =
+          'echo $$ > "$1/cgroup.procs" && echo $$ > "$2/cgroup.procs" && shift 2 && exec "$@"';
+        const run = await runCrash(
+          s.env(),
+          crashDatagrams({ testId, pid: core.pid, auxv: core.auxv }),
+          core.bytes,
+          { wrapper: ['sh', '-c', enter, 'sh', pids, memory] },
+        );
+        expect(run.code, run.stderr).toBe(0);
+        const [entry] = await journal.waitFor([`COREDUMP_TS_TEST_ID=${testId}`]);
+        if (storage === 'external') expect(readdirSync(s.storage)).toHaveLength(1);
+        else expect(entry?.['COREDUMP']).toBeDefined();
+        expect(readFileSync(join(memory, 'memory.failcnt'), 'utf8').trim()).toBe('0');
+        expect(readFileSync(join(pids, 'pids.events'), 'utf8')).toMatch(/^max 0$/m);
+      } finally {
+        rmdirSync(pids);
+        rmdirSync(memory);
+      }
+    },
+  );
 });

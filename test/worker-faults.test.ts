@@ -2,39 +2,24 @@
 // killed mid-stream; and the sd_notify progress a long stream reports.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readlinkSync, rmSync, statfsSync, write } from 'node:fs';
+import { mkdirSync, readdirSync, readlinkSync, statfsSync, write } from 'node:fs';
 import { join } from 'node:path';
 
 import { bind, close, pipe, recvmsg, sendmsg, socket } from '@coredump-ts/unix';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { useTestJournal } from './support/test-journal.js';
 import { waitFor } from './support/wait.js';
 import {
   crashDatagrams,
-  makeSandbox,
   newTestId,
-  requireBuiltWorker,
   runCrash,
   startWorker,
-  type Sandbox,
+  useSandboxes,
 } from './worker-helpers.js';
 
 const journal = useTestJournal();
-const sandboxes: Sandbox[] = [];
-
-beforeAll(() => {
-  requireBuiltWorker();
-});
-afterAll(() => {
-  for (const s of sandboxes) rmSync(s.root, { recursive: true, force: true });
-});
-
-function sandbox(): Sandbox {
-  const s = makeSandbox('worker-fault-', journal);
-  sandboxes.push(s);
-  return s;
-}
+const sandbox = useSandboxes('worker-fault-', journal);
 
 describe('storage faults', () => {
   it('a tiny tmpfs that fills up: entry still logged, no partial file, temp gone', async () => {

@@ -10,6 +10,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 import { close, pipe, sendmsg, socketpair } from '@coredump-ts/unix';
+import { afterAll, beforeAll } from 'vitest';
 
 import { compileCrasher, startCrasher } from './support/crashers.js';
 
@@ -260,4 +262,26 @@ export function onlyFile(files: readonly string[]): string {
   if (files.length !== 1 || first === undefined)
     throw new Error(`expected one file, got ${JSON.stringify(files)}`);
   return first;
+}
+
+/**
+ * Registers beforeAll (the worker must be built) and afterAll (every sandbox removed) in
+ * the calling file; returns the maker of one fresh sandbox per test.
+ */
+export function useSandboxes(
+  prefix: string,
+  journal?: { env(): Record<string, string> },
+): () => Sandbox {
+  const sandboxes: Sandbox[] = [];
+  beforeAll(() => {
+    requireBuiltWorker();
+  });
+  afterAll(() => {
+    for (const s of sandboxes) rmSync(s.root, { recursive: true, force: true });
+  });
+  return () => {
+    const s = makeSandbox(prefix, journal);
+    sandboxes.push(s);
+    return s;
+  };
 }

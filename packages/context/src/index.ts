@@ -14,6 +14,7 @@ export {
   type ReceiveOptions,
 } from './datagrams.js';
 export { buildJournalFields } from './journal-fields.js';
+export { cescapeByte } from './escape.js';
 export {
   contextFromKernel,
   contextFromValues,

@@ -1,6 +1,7 @@
 import { isCoredumpError } from '@coredump-ts/protocol';
 import { describe, expect, it } from 'vitest';
-import { isValidHostname, parseKernelArgv } from './argv.js';
+import { hostname as localHostname } from 'node:os';
+import { hostnameFieldValue, isValidHostname, parseKernelArgv } from './argv.js';
 
 const FULL = [
   '4242',
@@ -34,7 +35,13 @@ describe('parseKernelArgv', () => {
   });
 
   it.for([
-    { n: 6, hostname: undefined, dumpable: 0, pidfd: undefined, tid: undefined },
+    {
+      n: 6,
+      hostname: hostnameFieldValue(localHostname()),
+      dumpable: 0,
+      pidfd: undefined,
+      tid: undefined,
+    },
     { n: 7, hostname: 'host', dumpable: 0, pidfd: undefined, tid: undefined },
     { n: 8, hostname: 'host', dumpable: 1, pidfd: undefined, tid: undefined },
     { n: 9, hostname: 'host', dumpable: 1, pidfd: 5, tid: undefined },
@@ -89,25 +96,49 @@ describe('parseKernelArgv', () => {
   });
 
   it.for([
-    { index: 3, value: '0', field: 'signal', warning: /signal/ },
-    { index: 3, value: '65', field: 'signal', warning: /signal/ },
-    { index: 4, value: 'yesterday', field: 'timestampUsec', warning: /timestamp/ },
-    { index: 5, value: '18446744073709551616', field: 'rlimit', warning: /resource limit/ },
+    { index: 3, value: '0', field: 'signal', want: 0, warning: /signal .*recording signal 0/ },
+    { index: 3, value: '65', field: 'signal', want: 0, warning: /signal/ },
+    {
+      index: 5,
+      value: '18446744073709551616',
+      field: 'rlimit',
+      want: 18446744073709551615n,
+      warning: /resource limit .*unlimited/,
+    },
     {
       index: 6,
       value: 'bad_host',
       field: 'hostname',
-      warning: /invalid hostname, ignoring: bad_host/,
+      want: 'bad_host',
+      warning: /invalid hostname, recording it as: bad_host$/,
     },
-    { index: 6, value: '-lead', field: 'hostname', warning: /invalid hostname/ },
-    { index: 9, value: 'x', field: 'tid', warning: /TID/ },
-  ] as const)('a malformed optional argument ($field = "$value") is a warning', (c) => {
+    { index: 6, value: '-lead', field: 'hostname', want: '-lead', warning: /invalid hostname/ },
+    {
+      index: 6,
+      value: 'a\nb\\c\u00e9',
+      field: 'hostname',
+      want: 'a\\nb\\\\c\\303\\251',
+      warning: /invalid hostname/,
+    },
+    { index: 9, value: 'x', field: 'tid', want: undefined, warning: /TID/ },
+  ] as const)('a malformed argument ($field = "$value") is a warning, not a lost crash', (c) => {
     const argv = [...FULL];
     argv[c.index] = c.value;
     const { args, warnings } = parseKernelArgv(argv);
-    expect(args[c.field]).toBeUndefined();
+    expect(args[c.field]).toBe(c.want);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(c.warning);
+  });
+
+  it('records the current time for a malformed %t', () => {
+    const argv = [...FULL];
+    argv[4] = 'yesterday';
+    const before = Date.now() * 1000;
+    const { args, warnings } = parseKernelArgv(argv);
+    expect(args.timestampUsec).toBeGreaterThanOrEqual(before);
+    expect(warnings).toEqual([
+      'Failed to parse timestamp "yesterday", recording the current time.',
+    ]);
   });
 
   it('keeps a dumpable value above 2 with a notice', () => {

@@ -2,7 +2,8 @@
  * Kernel core_pattern arguments, `%P %u %g %s %t %c %h %d %F %I` (spec §2.1, v262 rules
  * with from_argv=true). Pure: the pidfd match and the /proc reads happen later.
  */
-import type { KernelCrashArgs } from '@coredump-ts/context';
+import { hostname as localHostname } from 'node:os';
+import { cescapeByte, type KernelCrashArgs } from '@coredump-ts/context';
 import { CoredumpError, isSignalValid } from '@coredump-ts/protocol';
 
 export const ARGV_REQUIRED = 6;
@@ -13,6 +14,10 @@ const USEC_PER_SEC = 1_000_000;
 const HOST_NAME_MAX = 64;
 
 export interface KernelArgs extends KernelCrashArgs {
+  readonly signal: number;
+  readonly timestampUsec: number;
+  readonly rlimit: bigint;
+  readonly hostname: string;
   /** The pidfd the kernel installed for %F; undefined when absent or empty (old kernel). */
   readonly pidfd: number | undefined;
 }
@@ -63,12 +68,28 @@ export const isValidHostname = (s: string): boolean => {
   return !dot && !hyphen;
 };
 
+/**
+ * The COREDUMP_HOSTNAME= value for a %h that is not a valid hostname (any user can set one
+ * in their own UTS namespace). The crash is recorded, never dropped for it: HOSTNAME is
+ * mandatory in every receiver (systemd 252's too), so it is sent as systemd 252 sends it,
+ * raw, when every byte is printable ASCII other than a backslash ("bad_host"); otherwise
+ * byte by byte C-escaped (cescape), so no control byte or invalid UTF-8 reaches the journal.
+ */
+export const hostnameFieldValue = (raw: string): string => {
+  const bytes = Buffer.from(raw, 'utf8');
+  if (bytes.every((b) => b > 0x20 && b < 0x7f && b !== 0x5c)) return raw;
+  return Array.from(bytes, cescapeByte).join('');
+};
+
 const argvError = (message: string): CoredumpError => new CoredumpError('ERR_ARGV', message);
 
 /**
  * Parses the arguments after the program name. Throws ERR_ARGV for too few arguments or a
- * malformed required one (%P, %u, %g, %d, %F); optional ones that do not parse become
- * warnings and are left out. Arguments beyond the tenth are ignored.
+ * malformed required one (%P, %u, %g, %d, %F). A crash is never dropped for the rest: every
+ * field the receiver makes mandatory gets a value, with a warning when it is not the
+ * kernel's: %s -> 0, %t -> now, %c -> unlimited (store rather than lose), %h -> kept as
+ * hostnameFieldValue() says, or this host's name when the pattern has no %h. A bad %I is
+ * left out. Arguments beyond the tenth are ignored.
  */
 export const parseKernelArgv = (argv: readonly string[]): ParsedArgv => {
   if (argv.length < ARGV_REQUIRED) {
@@ -91,33 +112,39 @@ export const parseKernelArgv = (argv: readonly string[]): ParsedArgv => {
 
   const signalText = at(3) ?? '';
   const signalBig = parseUnsigned(signalText);
-  let signal: number | undefined;
+  let signal = 0;
   if (signalBig !== undefined && signalBig <= 64n && isSignalValid(Number(signalBig))) {
     signal = Number(signalBig);
   } else {
-    warnings.push(`Failed to parse signal number "${signalText}", ignoring.`);
+    warnings.push(`Failed to parse signal number "${signalText}", recording signal 0.`);
   }
 
   const timeText = at(4) ?? '';
   const seconds = parseUnsigned(timeText);
-  let timestampUsec: number | undefined;
+  let timestampUsec: number;
   if (seconds !== undefined && seconds * BigInt(USEC_PER_SEC) <= BigInt(Number.MAX_SAFE_INTEGER)) {
     timestampUsec = Number(seconds) * USEC_PER_SEC;
   } else {
-    warnings.push(`Failed to parse timestamp "${timeText}", ignoring.`);
+    timestampUsec = Date.now() * 1000;
+    warnings.push(`Failed to parse timestamp "${timeText}", recording the current time.`);
   }
 
   const rlimitText = at(5) ?? '';
   let rlimit = parseUnsigned(rlimitText);
   if (rlimit === undefined || rlimit > UINT64_MAX) {
-    rlimit = undefined;
-    warnings.push(`Failed to parse resource limit "${rlimitText}", ignoring.`);
+    rlimit = UINT64_MAX;
+    warnings.push(`Failed to parse resource limit "${rlimitText}", recording it as unlimited.`);
   }
 
-  let hostname = at(6);
-  if (hostname !== undefined && !isValidHostname(hostname)) {
-    warnings.push(`Received coredump with an invalid hostname, ignoring: ${hostname}`);
-    hostname = undefined;
+  const hostText = at(6);
+  let hostname: string;
+  if (hostText === undefined) {
+    hostname = hostnameFieldValue(localHostname());
+  } else if (isValidHostname(hostText)) {
+    hostname = hostText;
+  } else {
+    hostname = hostnameFieldValue(hostText);
+    warnings.push(`Received coredump with an invalid hostname, recording it as: ${hostname}`);
   }
 
   let dumpable = 0;

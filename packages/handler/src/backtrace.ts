@@ -41,7 +41,7 @@ export const buildBacktraceEntry = (
   const imported = importExportEntry(input);
   if (imported.complete) return [...fields, ...imported.fields];
   opts.warn('Did not receive a full journal entry on stdin, ignoring message sent by reporter.');
-  const message = `Process ${args.pid} (${comm}) of user ${args.uid} failed with ${args.signal ?? 0}.`;
+  const message = `Process ${args.pid} (${comm}) of user ${args.uid} failed with ${args.signal}.`;
   return [...fields, field(FIELD.MESSAGE, message)];
 };
 

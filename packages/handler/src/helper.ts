@@ -109,10 +109,10 @@ export const runKernelHelper = async (
     for (const w of warnings) log.log('warning', w);
     pidfd = acquirePidfd(args);
     const comm = readComm(opts.procRoot, args.pid);
-    const sig = args.signal === undefined ? '' : (signalName(args.signal) ?? '');
+    const sig = signalName(args.signal) ?? '';
     log.log(
       'info',
-      `Process ${args.pid} (${comm}) of user ${args.uid} terminated abnormally with signal ${args.signal ?? 0}/${sig}, processing...`,
+      `Process ${args.pid} (${comm}) of user ${args.uid} terminated abnormally with signal ${args.signal}/${sig}, processing...`,
     );
     const proc = collectProcFields(opts.procRoot, args.pid, args.tid);
     verifyPidfd(pidfd, args.pid);

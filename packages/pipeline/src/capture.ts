@@ -33,6 +33,7 @@ import {
   fixMode,
   linkCore,
 } from './store.js';
+import { openStorageDir, type StorageDir } from './storage-dir.js';
 import { HeadObserver, type CoreObserver } from './stream.js';
 import { applyXattrs, buildXattrs } from './xattrs.js';
 
@@ -164,16 +165,21 @@ export function capture(
     timestampUsec: meta.timestampUsec,
     compressed: config.compress,
   });
+  let dir: StorageDir | undefined;
   let file;
   try {
+    // Every file operation goes through the directory opened here, never its path.
+    dir = openStorageDir(paths.storageDir, { create: true });
+    if (dir === undefined) throw new CoredumpError('ERR_STORAGE_IO', `No ${paths.storageDir}`);
     file = captureToFile(coreFd, {
-      dir: paths.storageDir,
+      dir: dir.at,
       fileName,
       compress: config.compress,
       maxBytes,
       observers,
     });
   } catch (error) {
+    dir?.close();
     return failed(error, `Failed to store the core ${fileName}`);
   }
   const captured: CaptureResult = {
@@ -215,7 +221,7 @@ export function capture(
       );
       return captured;
     }
-    linkCore(file, paths.storageDir, fileName);
+    linkCore(file, dir.at, fileName);
     kept = true;
     const st = fstatSync(file.fd, { bigint: true });
     return {
@@ -232,5 +238,6 @@ export function capture(
   } finally {
     if (kept) closeFile(file);
     else discardTemp(file);
+    dir.close();
   }
 }

@@ -9,7 +9,14 @@ import { enlargePipe, punchHole } from '@coredump-ts/unix';
 
 import { capture, type CaptureResult } from './capture.js';
 import { closeQuietly } from './fds.js';
-import { buildEntryFields, buildMessage, sendCoredumpEntry } from './journal-entry.js';
+import { buildEntryFields, buildMessage } from './journal-entry.js';
+import { dropRefusedFieldNames } from './journal-names.js';
+import {
+  journalSendTimeoutMs,
+  reportEntryLost,
+  rescueJournalCore,
+  sendEntryBounded,
+} from './journal-rescue.js';
 import type { Log } from './log.js';
 import { createNotifier, type Notifier } from './notify.js';
 import type { Paths } from './paths.js';
@@ -103,24 +110,26 @@ export async function submitCrash(
   if (!suppressed) vacuum(undefined);
   enlargePipe(coreFd);
   let cap: CaptureResult;
+  const captureDeps = {
+    config,
+    paths,
+    log,
+    pid1OrJournald: special,
+    observers: [
+      progressObserver((bytes) => {
+        notifier.progress(bytes);
+      }),
+      ...(deps.observers?.(ctx) ?? []),
+    ],
+  };
   try {
     cap = suppressed
       ? drainSuppressed(coreFd, limit.rejected !== true)
-      : capture(ctx, fields, coreFd, {
-          config,
-          paths,
-          log,
-          pid1OrJournald: special,
-          observers: [
-            progressObserver((bytes) => {
-              notifier.progress(bytes);
-            }),
-            ...(deps.observers?.(ctx) ?? []),
-          ],
-        });
+      : capture(ctx, fields, coreFd, captureDeps);
   } finally {
     notifier.close();
   }
+  if (!isJournald) cap = rescueJournalCore(ctx, fields, cap, captureDeps);
   if (cap.failure !== undefined) fail(cap.failure.error, cap.failure.what);
   if (cap.newFile !== undefined) vacuum(cap.newFile);
 
@@ -143,14 +152,21 @@ export async function submitCrash(
     }),
   };
   try {
-    const entry = [...buildEntryFields(fields, meta, outcome), ...rateLimitFields(limit)];
-    await sendCoredumpEntry(entry, cap.journalCore, {
+    const entryFields = dropRefusedFieldNames(
+      [...buildEntryFields(fields, meta, outcome), ...rateLimitFields(limit)],
+      log,
+    );
+    await sendEntryBounded(entryFields, cap.journalCore, {
       socketPath: paths.journalSocket,
       dontWait: isJournald,
+      timeoutMs: journalSendTimeoutMs(),
     });
   } catch (error) {
     if (isJournald) log.warn(`Failed to log journal coredump, ignoring: ${errnoText(error)}`);
-    else fail(error, 'Failed to log coredump');
+    else {
+      fail(error, 'Failed to log coredump');
+      reportEntryLost(ctx, cap, error);
+    }
   } finally {
     if (cap.journalCore !== undefined) closeQuietly(cap.journalCore.fd);
   }

@@ -12,6 +12,8 @@ import {
   unlinkSync,
 } from 'node:fs';
 
+import { openStorageDir } from './storage-dir.js';
+
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
 
@@ -180,25 +182,26 @@ export function vacuumCores(deps: VacuumDeps): string[] {
   const removed: string[] = [];
   if (deps.maxUse === 0 && deps.keepFree === 0) return removed;
   const page = deps.pageSize ?? 4096;
-  for (;;) {
-    let scan: ScanResult;
-    try {
-      scan = scanCores(deps.dir, deps.exclude);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return removed;
-      throw error;
+  // Opened once, not followed if a symbolic link: nothing outside it is ever deleted.
+  const dir = openStorageDir(deps.dir, { create: false });
+  if (dir === undefined) return removed;
+  try {
+    for (;;) {
+      const scan = scanCores(dir.at, deps.exclude);
+      if (scan.worst === undefined) return removed;
+      if (!vacuumNecessary(scan.sumBytes, fsUsage(dir.at), deps.maxUse, deps.keepFree, page)) {
+        return removed;
+      }
+      const name = scan.worst.oldestFile;
+      try {
+        unlinkDeallocate(`${dir.at}/${name}`, deps.deallocate);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw error;
+      }
+      removed.push(name);
     }
-    if (scan.worst === undefined) return removed;
-    if (!vacuumNecessary(scan.sumBytes, fsUsage(deps.dir), deps.maxUse, deps.keepFree, page)) {
-      return removed;
-    }
-    const name = scan.worst.oldestFile;
-    try {
-      unlinkDeallocate(`${deps.dir}/${name}`, deps.deallocate);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw error;
-    }
-    removed.push(name);
+  } finally {
+    dir.close();
   }
 }

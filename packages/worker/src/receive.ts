@@ -4,7 +4,7 @@
 import { contextFromDatagrams, type CrashContext } from '@coredump-ts/context';
 import { closeQuietly } from '@coredump-ts/pipeline';
 import { CoredumpError } from '@coredump-ts/protocol';
-import { peerCred, pidfdPid, recvmsg } from '@coredump-ts/unix';
+import { isSysError, peerCred, pidfdPid, recvmsg } from '@coredump-ts/unix';
 
 export interface ReceivedCrash {
   readonly ctx: CrashContext;
@@ -18,12 +18,27 @@ export interface ReceiveOptions {
   readonly allowedPeerUid?: number | undefined;
   /** Per-datagram wait, so a silent peer cannot pin the worker forever. */
   readonly timeoutMs?: number;
+  /**
+   * The whole conversation's limit, so a slow-drip peer (one datagram just inside each
+   * per-datagram wait) cannot pin it either.
+   */
+  readonly deadlineMs?: number;
+  /** ms clock for the deadline (tests). */
+  readonly now?: () => number;
   /** Total payload bytes accepted before the first fd. */
   readonly maxPayloadBytes?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
+/** A real sender sends its metadata in milliseconds; this is for a hostile or stuck one. */
+export const DEFAULT_DEADLINE_MS = 60_000;
 const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
+
+const deadlineError = (ms: number): CoredumpError =>
+  new CoredumpError(
+    'ERR_SOCKET_RECEIVE',
+    `The coredump conversation did not finish within ${String(ms)} ms, refusing.`,
+  );
 
 const protocolError = (message: string): CoredumpError =>
   new CoredumpError('ERR_PROTOCOL', message);
@@ -42,16 +57,23 @@ export function checkPeer(fd: number, allowedPeerUid: number | undefined): void 
 export async function receiveCrash(fd: number, opts: ReceiveOptions = {}): Promise<ReceivedCrash> {
   checkPeer(fd, opts.allowedPeerUid);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  const now = opts.now ?? Date.now;
+  const deadline = now() + deadlineMs;
   const maxPayload = opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
   const datagrams: Buffer[] = [];
   const fds: number[] = []; // core, pidfd, mount tree, in arrival order
   let payloadBytes = 0;
   try {
     while (fds.length < 3) {
+      const left = deadline - now();
+      if (left <= 0) throw deadlineError(deadlineMs);
       let msg;
       try {
-        msg = await recvmsg(fd, { timeoutMs, maxFds: 1 });
+        msg = await recvmsg(fd, { timeoutMs: Math.min(timeoutMs, left), maxFds: 1 });
       } catch (error) {
+        // Waiting the rest of the conversation's time, not a whole per-datagram wait.
+        if (isSysError(error, 'ETIMEDOUT') && left <= timeoutMs) throw deadlineError(deadlineMs);
         throw new CoredumpError('ERR_SOCKET_RECEIVE', 'Failed to receive coredump datagram', {
           cause: error,
         });
@@ -91,7 +113,17 @@ export async function receiveCrash(fd: number, opts: ReceiveOptions = {}): Promi
   }
 }
 
+/** The PID the second fd names; any fd that is not a pidfd is a protocol error (EINVAL). */
 function pidPart(pidfd: number): { pidfdPid?: number } {
-  const pid = pidfdPid(pidfd);
+  let pid: number | undefined;
+  try {
+    pid = pidfdPid(pidfd);
+  } catch (error) {
+    throw new CoredumpError(
+      'ERR_PROTOCOL',
+      'Received a second file descriptor that is not a pidfd.',
+      { cause: error },
+    );
+  }
   return pid === undefined ? {} : { pidfdPid: pid };
 }

@@ -11,6 +11,14 @@ import { receiveCrash } from './receive.js';
 /** Env: a non-root peer uid accepted besides root (unprivileged component tests only). */
 export const ALLOW_PEER_UID_ENV = 'COREDUMP_TS_ALLOW_PEER_UID';
 
+/** Env: the receive deadline in ms (tests; the default is receive.ts's). */
+export const RECEIVE_DEADLINE_ENV = 'COREDUMP_TS_RECEIVE_DEADLINE_MS';
+
+function receiveDeadlineMs(env: NodeJS.ProcessEnv): { deadlineMs?: number } {
+  const n = Number(env[RECEIVE_DEADLINE_ENV]);
+  return Number.isSafeInteger(n) && n > 0 ? { deadlineMs: n } : {};
+}
+
 function allowedPeerUid(env: NodeJS.ProcessEnv): number | undefined {
   const text = env[ALLOW_PEER_UID_ENV];
   if (text === undefined || !/^[0-9]+$/.test(text)) return undefined;
@@ -49,7 +57,10 @@ export async function runWorker(env: NodeJS.ProcessEnv, log: Log): Promise<numbe
   const paths = pathsFromEnv(env);
   let received;
   try {
-    received = await receiveCrash(connection, { allowedPeerUid: allowedPeerUid(env) });
+    received = await receiveCrash(connection, {
+      allowedPeerUid: allowedPeerUid(env),
+      ...receiveDeadlineMs(env),
+    });
   } catch (error) {
     return report(log, error, 'Refused coredump conversation, nothing stored: ');
   } finally {
