@@ -125,6 +125,7 @@ export async function processKernelConnection(
         config: deps.config,
         paths: deps.paths,
         log,
+        pidfd: opened.pidfd,
       });
       status = result.error === undefined ? 0 : result.error.exitStatus;
     } finally {

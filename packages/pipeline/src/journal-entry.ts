@@ -20,6 +20,8 @@ export interface EntryOutcome {
   readonly truncated: boolean;
   /** journald crashed: MESSAGE says where the core went. */
   readonly journaldCrash?: boolean | undefined;
+  /** "\n\n" + the stack trace text (spec §4.4), or "". */
+  readonly stackText?: string | undefined;
 }
 
 export function buildMessage(meta: CrashMetadata, outcome: EntryOutcome): string {
@@ -30,7 +32,7 @@ export function buildMessage(meta: CrashMetadata, outcome: EntryOutcome): string
   if (outcome.journaldCrash === true && outcome.filename !== undefined) {
     message += `\nCoredump diverted to ${outcome.filename}`;
   }
-  return message;
+  return message + (outcome.stackText ?? '');
 }
 
 /**

@@ -14,6 +14,7 @@ import type { Log } from './log.js';
 import { createNotifier, type Notifier } from './notify.js';
 import type { Paths } from './paths.js';
 import { chooseDropTarget, dropTo, readCoredumpUser } from './privileges.js';
+import { startStackTrace } from './stack-trace.js';
 import { progressObserver, type CoreObserver } from './stream.js';
 import { vacuumCores } from './vacuum.js';
 
@@ -36,6 +37,11 @@ export interface SubmitDeps {
    * progress report (stream.ts): each sees every chunk within the byte limit.
    */
   readonly observers?: (ctx: CrashContext) => readonly CoreObserver[];
+  /**
+   * A pidfd of the crashed process: the stack trace's mini core reads its memory
+   * (link_map) through /proc/PID/mem only after checking the pidfd still names the PID.
+   */
+  readonly pidfd?: number | undefined;
 }
 
 export interface SubmitResult {
@@ -89,6 +95,13 @@ export async function submitCrash(
   vacuum(undefined);
   enlargePipe(coreFd);
   const fields = buildJournalFields(ctx);
+  const trace = startStackTrace({
+    meta,
+    processSizeMax: config.processSizeMax,
+    pidfd: deps.pidfd,
+    procRoot: paths.procRoot,
+    log,
+  });
   let cap: CaptureResult;
   try {
     cap = capture(ctx, fields, coreFd, {
@@ -100,6 +113,7 @@ export async function submitCrash(
         progressObserver((bytes) => {
           notifier.progress(bytes);
         }),
+        trace.observer,
         ...(deps.observers?.(ctx) ?? []),
       ],
     });
@@ -108,6 +122,7 @@ export async function submitCrash(
   }
   if (cap.failure !== undefined) fail(cap.failure.error, cap.failure.what);
   if (cap.newFile !== undefined) vacuum(cap.newFile);
+  trace.collect(cap); // the crashed process is still held: before the drop
 
   try {
     if (deps.dropPrivileges ?? process.getuid?.() === 0) dropPrivileges(meta, log);
@@ -118,14 +133,17 @@ export async function submitCrash(
     );
   }
 
+  const traced = await trace.run(); // after the drop, as systemd's
   const outcome = {
     written: cap.written,
     filename: cap.filename,
     truncated: cap.truncated,
     journaldCrash: isJournald,
+    stackText: traced.messageSuffix,
   };
   try {
-    await sendCoredumpEntry(buildEntryFields(fields, meta, outcome), cap.journalCore, {
+    const entry = [...buildEntryFields(fields, meta, outcome), ...traced.fields];
+    await sendCoredumpEntry(entry, cap.journalCore, {
       socketPath: paths.journalSocket,
       dontWait: isJournald,
     });
