@@ -230,6 +230,7 @@ describe.skipIf(!existsSync(STACK_HELPER_PATH))('the trace degrades without loss
       expect(text(entry, 'COREDUMP_TS_STACKTRACE')).toBeUndefined();
       expect(text(entry, 'COREDUMP_PACKAGE_JSON')).toBeUndefined();
       expect(text(entry, 'COREDUMP_TS_SIGNATURE_BASIS')).toBe('exe-signal');
+      expect(text(entry, 'COREDUMP_TS_CONTENT')).toBe('full');
       expect(text(entry, 'COREDUMP_TS_SIGNATURE')).toMatch(/^[0-9a-f]{16}$/);
       const filename = text(entry, 'COREDUMP_FILENAME') ?? '';
       expect(pipeline.files()).toContain(filename.split('/').pop());

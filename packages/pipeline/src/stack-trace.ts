@@ -150,3 +150,19 @@ export function traceOutcome(
     fields,
   };
 }
+
+/**
+ * COREDUMP_TS_CONTENT of a stored core (a kept file or COREDUMP=). Only full cores are
+ * stored so far: with Content=stacks the full core is stored, and a warning says so.
+ */
+export function contentFields(
+  stored: { readonly filename: string | undefined; readonly journalCore: unknown },
+  content: string,
+  log: Log,
+): JournalField[] {
+  if (stored.filename === undefined && stored.journalCore === undefined) return [];
+  if (content === 'stacks') {
+    log.warn('Content=stacks is not implemented yet, the full core was stored.');
+  }
+  return [field(FIELD.TS_CONTENT, 'full')];
+}

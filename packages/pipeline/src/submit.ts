@@ -14,7 +14,7 @@ import type { Log } from './log.js';
 import { createNotifier, type Notifier } from './notify.js';
 import type { Paths } from './paths.js';
 import { chooseDropTarget, dropTo, readCoredumpUser } from './privileges.js';
-import { startStackTrace } from './stack-trace.js';
+import { contentFields, startStackTrace } from './stack-trace.js';
 import { progressObserver, type CoreObserver } from './stream.js';
 import { vacuumCores } from './vacuum.js';
 
@@ -142,7 +142,11 @@ export async function submitCrash(
     stackText: traced.messageSuffix,
   };
   try {
-    const entry = [...buildEntryFields(fields, meta, outcome), ...traced.fields];
+    const entry = [
+      ...buildEntryFields(fields, meta, outcome),
+      ...traced.fields,
+      ...contentFields(cap, config.content, log),
+    ];
     await sendCoredumpEntry(entry, cap.journalCore, {
       socketPath: paths.journalSocket,
       dontWait: isJournald,
