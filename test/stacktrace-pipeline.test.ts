@@ -24,7 +24,7 @@ import { setUpE2eFixture } from './support/e2e-fixture.js';
 import type { JsonJournalEntry } from './support/journald.js';
 import { buildStackPrograms, type StackPrograms } from './support/stack-crashers.js';
 import {
-  crashThroughSystemd,
+  crashCasesThroughSystemd,
   entryText,
   removeSystemdCrashes,
   SYSTEMD_COREDUMP,
@@ -110,11 +110,7 @@ describe.skipIf(!haveSystemd)("our pipeline's stack traces equal systemd 252's",
 
   beforeAll(async () => {
     programs = await buildStackPrograms();
-    const done = await crashThroughSystemd(CASES.map((c) => programs[c]));
-    CASES.forEach((c, i) => {
-      const crash = done[i];
-      if (crash !== undefined) theirs.set(c, crash);
-    });
+    await crashCasesThroughSystemd(CASES, programs, theirs);
     for (const c of CASES) {
       const { exe, args } = programs[c];
       ours.set(c, await crashThrough(fixture.pipeline, () => startCrasher(exe, args)));
