@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { crashProgram, expectEntry, expectStoredFile, text } from './support/e2e.js';
 import { setUpE2eFixture } from './support/e2e-fixture.js';
 import { isElfCore } from './support/elf.js';
+import { expectTracedMessage } from './support/trace-message.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -38,7 +39,8 @@ describe('coredump.conf drop-ins', { timeout: 600_000 }, () => {
     e2e.pipeline.dropIn('50-storage', 'Storage=journal');
     const { exit, entry } = await crashProgram(e2e.pipeline, 'segv', [], { uid: e2e.uid });
     expectEntry(entry, segvEntry(exit.pid));
-    expect(text(entry, 'MESSAGE')).toBe(
+    expectTracedMessage(
+      text(entry, 'MESSAGE'),
       `Process ${String(exit.pid)} (segv) of user ${String(e2e.uid)} dumped core.`,
     );
     expect(entry['COREDUMP_FILENAME']).toBeUndefined();

@@ -38,6 +38,7 @@ import {
   type Receiver,
 } from './support/receiver.js';
 import { waitFor } from './support/wait.js';
+import { expectTracedMessage } from './support/trace-message.js';
 
 const CGROUP_ROOTS = ['/sys/fs/cgroup/systemd', '/sys/fs/cgroup/unified'].filter((root) =>
   existsSync(join(root, 'cgroup.procs')),
@@ -205,7 +206,8 @@ describe('the handler in-process for journald and PID 1 through the real kernel'
     expect(c.entry['COREDUMP_COMM']).toBe('sleeper');
     expect(c.entry['COREDUMP_SIGNAL']).toBe('11');
     expect(c.entry['COREDUMP_FILENAME']).toBe(file);
-    expect(c.entry['MESSAGE']).toBe(
+    expectTracedMessage(
+      c.entry['MESSAGE'],
       `Process ${pid} (sleeper) of user 0 dumped core.\nCoredump diverted to ${file}`,
     );
 
@@ -239,7 +241,10 @@ describe('the handler in-process for journald and PID 1 through the real kernel'
     expect(c.entry['COREDUMP_UNIT']).toBe('init.scope');
     expect(c.entry['COREDUMP_COMM']).toBe('sleeper');
     expect(c.entry['COREDUMP_FILENAME']).toBe(file);
-    expect(c.entry['MESSAGE']).toBe(`Process ${c.exit.pid} (sleeper) of user 0 dumped core.`);
+    expectTracedMessage(
+      c.entry['MESSAGE'],
+      `Process ${c.exit.pid} (sleeper) of user 0 dumped core.`,
+    );
   });
 
   it('init.scope with container= set: the notice, in-process, core_pattern left alone', async () => {
@@ -288,6 +293,6 @@ describe('the handler in-process for journald and PID 1 through the real kernel'
     expect(c.corePattern).toBe(c.installed);
     expect(readdirSync(c.storage)).toEqual([]);
     expect(c.entry['COREDUMP_FILENAME']).toBeUndefined();
-    expect(c.entry['MESSAGE']).toBe(`Process ${pid} (sleeper) of user 0 dumped core.`);
+    expectTracedMessage(c.entry['MESSAGE'], `Process ${pid} (sleeper) of user 0 dumped core.`);
   });
 });

@@ -171,6 +171,7 @@ const PER_PROCESS = new Set([
   'COREDUMP_PROC_MAPS',
   'COREDUMP_PROC_AUXV',
   'COREDUMP_PROC_MOUNTINFO',
+  'COREDUMP_TS_STACKTRACE', // pc and module addresses
   'MESSAGE',
 ]);
 

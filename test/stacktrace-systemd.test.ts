@@ -25,7 +25,7 @@ import {
   type StackPrograms,
 } from './support/stack-crashers.js';
 import {
-  crashThroughSystemd,
+  crashCasesThroughSystemd,
   entryText,
   removeSystemdCrashes,
   SYSTEMD_COREDUMP,
@@ -50,11 +50,7 @@ describe.skipIf(!existsSync(SYSTEMD_COREDUMP) || !existsSync(STACK_HELPER_PATH))
 
     beforeAll(async () => {
       programs = await buildStackPrograms();
-      const done = await crashThroughSystemd(CASES.map((c) => programs[c]));
-      CASES.forEach((c, i) => {
-        const crash = done[i];
-        if (crash !== undefined) crashes.set(c, crash);
-      });
+      await crashCasesThroughSystemd(CASES, programs, crashes);
       for (const [c, crash] of crashes) {
         const result = await runStackHelper({ corePath: crash.corePath, exe: programs[c].exe });
         if (isStackError(result)) throw new Error(`${c}: ${result.error}`);

@@ -15,6 +15,7 @@ import { ensureJournald, waitForJournalEntries, type JournaldHandle } from './su
 import { withKernelSettings } from './support/kernel.js';
 import { waitFor } from './support/wait.js';
 import { makeSandbox, onlyFile, requireBuiltWorker, type Sandbox } from './worker-helpers.js';
+import { expectTracedMessage } from './support/trace-message.js';
 
 const SYSTEMD_HELPER = '/lib/systemd/systemd-coredump';
 const SYSTEM_SOCKET = '/run/systemd/coredump';
@@ -75,7 +76,10 @@ describe('interop', () => {
         'MESSAGE_ID=fc2e22bc6ee647b6b90729ab34a250b1',
         `COREDUMP_FILENAME=${join(s.storage, name)}`,
       ]);
-      expect(entry?.['MESSAGE']).toBe(`Process ${String(pid)} (segv) of user 1000 dumped core.`);
+      expectTracedMessage(
+        entry?.['MESSAGE'],
+        `Process ${String(pid)} (segv) of user 1000 dumped core.`,
+      );
       expect(entry?.['COREDUMP_SIGNAL_NAME']).toBe('SIGSEGV');
       expect(entry?.['SYSLOG_IDENTIFIER']).toBe('systemd-coredump');
       expect(entry?.['_UID']).toBe('1000');

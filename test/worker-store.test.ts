@@ -24,6 +24,7 @@ import {
   type RealCore,
   type Sandbox,
 } from './worker-helpers.js';
+import { expectTracedMessage } from './support/trace-message.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -119,7 +120,8 @@ describe('worker stores a real core', () => {
     );
 
     const e = await entryFor(testId);
-    expect(text(e, 'MESSAGE')).toBe(
+    expectTracedMessage(
+      text(e, 'MESSAGE'),
       `Process ${String(core.pid)} (sleeper) of user 1000 dumped core.`,
     );
     expect(text(e, 'COREDUMP_FILENAME')).toBe(path);
@@ -210,7 +212,7 @@ describe('limits', () => {
       /<6>The core will not be stored: size [0-9]+ is greater than 1024 \(the configured maximum\)/,
     );
     const e = await entryFor(testId);
-    expect(text(e, 'MESSAGE')).toMatch(/dumped core\.$/);
+    expect(text(e, 'MESSAGE')).toMatch(/dumped core\.\n\nStack trace of thread /);
     expect(e['COREDUMP_FILENAME']).toBeUndefined();
   });
 
@@ -233,7 +235,7 @@ describe('limits', () => {
     );
     const e = await entryFor(testId);
     expect(e['COREDUMP']).toBeUndefined();
-    expect(text(e, 'MESSAGE')).toMatch(/dumped core\.$/);
+    expect(text(e, 'MESSAGE')).toMatch(/dumped core\.\n\nStack trace of thread /);
   });
 
   it('Storage=none keeps nothing', async () => {

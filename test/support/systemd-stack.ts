@@ -162,6 +162,19 @@ export async function crashThroughSystemd(
   }
 }
 
+/** crashThroughSystemd for named cases: each case's program, crashed in order, by case. */
+export async function crashCasesThroughSystemd<C extends string>(
+  cases: readonly C[],
+  programs: Readonly<Record<C, CrashRequest>>,
+  into: Map<C, SystemdCrash>,
+): Promise<void> {
+  const done = await crashThroughSystemd(cases.map((c) => programs[c]));
+  cases.forEach((c, i) => {
+    const crash = done[i];
+    if (crash !== undefined) into.set(c, crash);
+  });
+}
+
 /** Removes the stored cores of crashThroughSystemd (their temp dir). */
 export function removeSystemdCrashes(crashes: readonly SystemdCrash[]): void {
   const first = crashes[0];

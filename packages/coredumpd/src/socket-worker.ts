@@ -135,6 +135,7 @@ export async function processKernelConnection(
         paths: deps.paths,
         log,
         ...(pre !== undefined && pre.limit.verdict !== 'off' && { rateLimit: pre.limit }),
+        pidfd: opened.pidfd,
       });
       status = result.error === undefined ? 0 : result.error.exitStatus;
     } finally {

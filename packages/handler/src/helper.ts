@@ -184,6 +184,7 @@ const processInProcess = async (ctx: CrashContext, opts: InProcessOptions): Prom
     coreFd: opts.coreFd,
     isJournald: opts.isJournald,
     pid1OrJournald: opts.pid1OrJournald,
+    pidfd: opts.pidfd?.fd,
     log,
     env: opts.env,
   });

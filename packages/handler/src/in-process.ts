@@ -16,6 +16,8 @@ export interface InProcessOptions {
    * False for an ordinary crash whose socket was unreachable: the limits apply as usual.
    */
   readonly pid1OrJournald: boolean;
+  /** The crashed process's pidfd (the stack trace reads its memory through a checked one). */
+  readonly pidfd: number | undefined;
   readonly log: KmsgLogger;
   readonly env: NodeJS.ProcessEnv;
 }
@@ -55,6 +57,7 @@ export const submitInProcess = async (
       paths,
       log: workerLog,
       pid1OrJournald: opts.pid1OrJournald,
+      pidfd: opts.pidfd,
     });
     // journald may be what crashed: the complete MESSAGE goes to kmsg as well.
     if (opts.isJournald) log.log('err', result.message);

@@ -22,6 +22,8 @@ export interface EntryOutcome {
   readonly journaldCrash?: boolean | undefined;
   /** A sentence after the first (flood control's, rate-limit.ts). */
   readonly note?: string | undefined;
+  /** "\n\n" + the stack trace text (spec §4.4), or "". */
+  readonly stackText?: string | undefined;
 }
 
 export function buildMessage(meta: CrashMetadata, outcome: EntryOutcome): string {
@@ -33,7 +35,7 @@ export function buildMessage(meta: CrashMetadata, outcome: EntryOutcome): string
     message += `\nCoredump diverted to ${outcome.filename}`;
   }
   if (outcome.note !== undefined) message += `\n${outcome.note}`;
-  return message;
+  return message + (outcome.stackText ?? '');
 }
 
 /**

@@ -28,6 +28,7 @@ import {
   type SubmitRateLimit,
 } from './rate-limit.js';
 import { chooseDropTarget, dropTo, readCoredumpUser } from './privileges.js';
+import { contentFields, startStackTrace } from './stack-trace.js';
 import { progressObserver, type CoreObserver } from './stream.js';
 import { vacuumCores } from './vacuum.js';
 
@@ -52,6 +53,11 @@ export interface SubmitDeps {
   readonly observers?: (ctx: CrashContext) => readonly CoreObserver[];
   /** Flood control's verdict when already made (socket mode, before the dump). */
   readonly rateLimit?: SubmitRateLimit;
+  /**
+   * A pidfd of the crashed process: the stack trace's mini core reads its memory
+   * (link_map) through /proc/PID/mem only after checking the pidfd still names the PID.
+   */
+  readonly pidfd?: number | undefined;
 }
 
 export interface SubmitResult {
@@ -109,6 +115,13 @@ export async function submitCrash(
   const suppressed = limit.verdict === 'suppress';
   if (!suppressed) vacuum(undefined);
   enlargePipe(coreFd);
+  const trace = startStackTrace({
+    meta,
+    processSizeMax: config.processSizeMax,
+    pidfd: deps.pidfd,
+    procRoot: paths.procRoot,
+    log,
+  });
   let cap: CaptureResult;
   const captureDeps = {
     config,
@@ -119,6 +132,7 @@ export async function submitCrash(
       progressObserver((bytes) => {
         notifier.progress(bytes);
       }),
+      trace.observer,
       ...(deps.observers?.(ctx) ?? []),
     ],
   };
@@ -129,9 +143,10 @@ export async function submitCrash(
   } finally {
     notifier.close();
   }
-  if (!isJournald) cap = rescueJournalCore(ctx, fields, cap, captureDeps);
+  if (!isJournald && !suppressed) cap = rescueJournalCore(ctx, fields, cap, captureDeps);
   if (cap.failure !== undefined) fail(cap.failure.error, cap.failure.what);
   if (cap.newFile !== undefined) vacuum(cap.newFile);
+  trace.collect(cap); // the crashed process is still held: before the drop
 
   try {
     if (deps.dropPrivileges ?? process.getuid?.() === 0) dropPrivileges(meta, log);
@@ -142,6 +157,7 @@ export async function submitCrash(
     );
   }
 
+  const traced = await trace.run(); // after the drop, as systemd's
   const outcome = {
     written: cap.written,
     filename: cap.filename,
@@ -150,10 +166,16 @@ export async function submitCrash(
     ...(suppressed && {
       note: rateLimitNote(limit, limit.rejected === true ? 'not dumped' : 'not stored'),
     }),
+    stackText: traced.messageSuffix,
   };
   try {
     const entryFields = dropRefusedFieldNames(
-      [...buildEntryFields(fields, meta, outcome), ...rateLimitFields(limit)],
+      [
+        ...buildEntryFields(fields, meta, outcome),
+        ...traced.fields,
+        ...contentFields(cap, config.content, log),
+        ...rateLimitFields(limit),
+      ],
       log,
     );
     await sendEntryBounded(entryFields, cap.journalCore, {

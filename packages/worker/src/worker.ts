@@ -74,7 +74,12 @@ export async function runWorker(env: NodeJS.ProcessEnv, log: Log): Promise<numbe
     else log.debug(text);
   }
   try {
-    const result = await submitCrash(received.ctx, received.coreFd, { config, paths, log });
+    const result = await submitCrash(received.ctx, received.coreFd, {
+      config,
+      paths,
+      log,
+      pidfd: received.pidfd,
+    });
     return result.error === undefined ? 0 : result.error.exitStatus;
   } catch (error) {
     return report(log, error);

@@ -1,0 +1,168 @@
+// The stack-trace step of the pipeline (issue 16, spec §8): a mini core is kept while
+// the core streams; after the last chunk, while the crashed process is still held,
+// the link_map walk reads its memory (proc-mem.ts); after the privilege drop the
+// libdw helper runs on the mini core in a memfd, and its trace becomes MESSAGE's
+// suffix, COREDUMP_PACKAGE_*, COREDUMP_TS_STACKTRACE and the signature fields.
+// Nothing here fails the crash: every failure is one log line and no trace.
+import { closeSync, writeSync } from 'node:fs';
+
+import type { CrashMetadata } from '@coredump-ts/context';
+import { createMiniCoreBuilder, type MiniCoreBuilder } from '@coredump-ts/elf';
+import { FIELD, errorText, field, type JournalField } from '@coredump-ts/protocol';
+import { crashSignature } from '@coredump-ts/signature';
+import {
+  formatStackText,
+  isStackError,
+  packageFields,
+  runStackHelper,
+  traceFieldValue,
+  type StackTrace,
+} from '@coredump-ts/stacktrace';
+import { memfdCreate } from '@coredump-ts/unix';
+
+import type { Log } from './log.js';
+import { openProcMem } from './proc-mem.js';
+import type { CoreObserver } from './stream.js';
+
+export interface StackTraceOptions {
+  readonly meta: CrashMetadata;
+  /** ProcessSizeMax=: no trace of a bigger core (spec §5.4). */
+  readonly processSizeMax: number;
+  /** A pidfd of the crashed process: its memory is read only through a checked one. */
+  readonly pidfd: number | undefined;
+  readonly procRoot: string;
+  readonly log: Log;
+  /** Where the helper's deadline and library overrides are read; default process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface StackTraceOutcome {
+  /** What MESSAGE gets appended: "\n\n" + the trace text, or "". */
+  readonly messageSuffix: string;
+  /** COREDUMP_PACKAGE_*, COREDUMP_TS_STACKTRACE, the signature fields. */
+  readonly fields: readonly JournalField[];
+}
+
+export interface StackTraceStep {
+  readonly observer: CoreObserver;
+  /**
+   * After the last chunk, before the privilege drop and while the core fd is still
+   * open (the crashed process is held): build the mini core. Returns it, or undefined.
+   */
+  collect(core: { readonly written: boolean; readonly coreBytes: number }): Buffer | undefined;
+  /** After the privilege drop: run the helper on the mini core. Never rejects. */
+  run(): Promise<StackTraceOutcome>;
+}
+
+export function startStackTrace(opts: StackTraceOptions): StackTraceStep {
+  const { meta, log } = opts;
+  let builder: MiniCoreBuilder | undefined = createMiniCoreBuilder();
+  let miniCore: Buffer | undefined;
+  let why: string | undefined;
+  return {
+    observer: builder,
+    collect(core) {
+      const b = builder;
+      builder = undefined; // what it holds is freed with it
+      if (b === undefined) return miniCore;
+      if (!core.written) {
+        why = ''; // nothing to trace, nothing to say (as systemd)
+        return undefined;
+      }
+      if (core.coreBytes > opts.processSizeMax) {
+        log.debug(
+          `Not generating stack trace: core size ${String(core.coreBytes)} is greater than ${String(opts.processSizeMax)} (the configured maximum)`,
+        );
+        why = ''; // logged already, at systemd's level
+        return undefined;
+      }
+      const mem = openProcMem(opts.procRoot, meta.pid, opts.pidfd);
+      try {
+        const result = b.finish('error' in mem ? undefined : mem.read);
+        if (!result.ok) {
+          why = `${result.code}: ${result.reason}`;
+          return undefined;
+        }
+        const link = result.info.linkMap;
+        if ('error' in mem) log.debug(`Not reading process memory for the trace: ${mem.error}.`);
+        else if (link.error !== undefined) log.debug(`link_map walk: ${link.error}.`);
+        miniCore = result.core;
+        return miniCore;
+      } finally {
+        if (!('error' in mem)) mem.close();
+      }
+    },
+    async run() {
+      let trace: StackTrace | undefined;
+      if (miniCore !== undefined) {
+        const result = await traceMiniCore(miniCore, meta.exe, opts.env);
+        if (isStackError(result)) why = result.error;
+        else trace = result;
+      }
+      if (trace === undefined && why !== '') {
+        log.warn(`Failed to generate stack trace: ${why ?? 'no mini core'}.`);
+      }
+      return traceOutcome(meta, trace);
+    },
+  };
+}
+
+async function traceMiniCore(
+  core: Buffer,
+  exe: string | undefined,
+  env: StackTraceOptions['env'],
+): ReturnType<typeof runStackHelper> {
+  let fd: number;
+  try {
+    fd = memfdCreate('coredump-ts-minicore');
+    writeSync(fd, core, 0, core.length, 0);
+  } catch (error) {
+    return { error: `cannot hold the mini core in a memfd: ${errorText(error)}` };
+  }
+  try {
+    return await runStackHelper({
+      coreFd: fd,
+      ...(exe === undefined ? {} : { exe }),
+      ...(env === undefined ? {} : { env }),
+    });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The entry's additions from a trace, or only the fallback signature without one. */
+export function traceOutcome(
+  meta: CrashMetadata,
+  trace: StackTrace | undefined,
+): StackTraceOutcome {
+  const sig = crashSignature({ exe: meta.exe ?? meta.comm, signal: meta.signal, trace });
+  const fields: JournalField[] = [];
+  if (trace !== undefined) {
+    for (const p of packageFields(trace, meta.exe)) fields.push(field(p.name, p.value));
+    fields.push(field(FIELD.TS_STACKTRACE, traceFieldValue(trace)));
+  }
+  fields.push(field(FIELD.TS_SIGNATURE, sig.signature));
+  fields.push(field(FIELD.TS_SIGNATURE_BASIS, sig.basis));
+  const top = sig.frames[0];
+  if (top !== undefined) fields.push(field(FIELD.TS_TOP_FRAME, top));
+  return {
+    messageSuffix: trace === undefined ? '' : `\n\n${formatStackText(trace)}`,
+    fields,
+  };
+}
+
+/**
+ * COREDUMP_TS_CONTENT of a stored core (a kept file or COREDUMP=). Only full cores are
+ * stored so far: with Content=stacks the full core is stored, and a warning says so.
+ */
+export function contentFields(
+  stored: { readonly filename: string | undefined; readonly journalCore: unknown },
+  content: string,
+  log: Log,
+): JournalField[] {
+  if (stored.filename === undefined && stored.journalCore === undefined) return [];
+  if (content === 'stacks') {
+    log.warn('Content=stacks is not implemented yet, the full core was stored.');
+  }
+  return [field(FIELD.TS_CONTENT, 'full')];
+}
