@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 
 import { formatDiagnostic, loadConfig, type CoredumpConfig } from '@coredump-ts/config';
-import { CoredumpError, isCoredumpError, errorCodeInfo, signalName } from '@coredump-ts/protocol';
+import { CoredumpError, signalName } from '@coredump-ts/protocol';
 import {
   configFs,
   isSysError,
@@ -25,6 +25,7 @@ import {
   submitCrash,
   type Log,
   type Paths,
+  reportFailure,
 } from '@coredump-ts/pipeline';
 
 import { readCoreHead } from './core-head.js';
@@ -48,21 +49,6 @@ export interface KernelConnectionDeps {
   readonly handshakeTimeoutMs?: number;
 }
 
-function report(log: Log, error: unknown, prefix = ''): number {
-  if (isCoredumpError(error)) {
-    const info = errorCodeInfo(error.code);
-    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    const line = `${prefix}${error.message}${cause}`;
-    if (info.level === 'warn') log.warn(line);
-    else log.error(line);
-    return info.exitStatus;
-  }
-  log.error(
-    `${prefix}Unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-  );
-  return 1;
-}
-
 /**
  * One crash on one accepted kernel connection: `conn` is owned from here on and
  * always closed. Returns the exit status (0, or the failing step's code).
@@ -78,7 +64,7 @@ export async function processKernelConnection(
     opened = openPeer(conn);
   } catch (error) {
     closeQuietly(conn);
-    return report(log, error);
+    return reportFailure(log, error);
   }
   let connOwned = true; // until the pump takes it
   try {
@@ -94,7 +80,7 @@ export async function processKernelConnection(
         ...(deps.handshakeTimeoutMs !== undefined && { timeoutMs: deps.handshakeTimeoutMs }),
       });
     } catch (error) {
-      return report(log, error, 'Failed to process coredump request: ');
+      return reportFailure(log, error, 'Failed to process coredump request: ');
     }
     const peer = verifyPeer(opened);
     if ((handshake.ackMask & COREDUMP_KERNEL) === 0n) {
@@ -146,11 +132,11 @@ export async function processKernelConnection(
       const error = new CoredumpError('ERR_CORE_READ', 'Failed to read the core from the kernel', {
         cause: pump.error,
       });
-      return status !== 0 ? status : report(log, error);
+      return status !== 0 ? status : reportFailure(log, error);
     }
     return status;
   } catch (error) {
-    return report(log, error);
+    return reportFailure(log, error);
   } finally {
     if (connOwned) closeQuietly(conn);
     closeQuietly(opened.pidfd);
@@ -230,7 +216,7 @@ export async function runSocketWorker(env: NodeJS.ProcessEnv, log: Log): Promise
   try {
     handoff = await recvmsg(WORKER_CHANNEL_FD, { maxFds: 1 });
   } catch (error) {
-    return report(
+    return reportFailure(
       log,
       new CoredumpError('ERR_SOCKET_RECEIVE', 'Failed to receive a connection from the manager', {
         cause: error,
@@ -257,6 +243,6 @@ export async function runSocketWorker(env: NodeJS.ProcessEnv, log: Log): Promise
     return await processKernelConnection(conn, acceptedUsec, { config, paths, log });
   } catch (error) {
     for (const fd of owned) closeQuietly(fd);
-    return report(log, error);
+    return reportFailure(log, error);
   }
 }

@@ -22,3 +22,4 @@ export {
   type RateLimitVerdict,
   type SubmitRateLimit,
 } from './rate-limit.js';
+export { reportFailure } from './report.js';

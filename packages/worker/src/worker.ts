@@ -1,10 +1,16 @@
 // One socket-activated worker run: take the connection from fd 3, receive the
 // crash, read coredump.conf, submit. Returns the exit status.
 import { formatDiagnostic, loadConfig } from '@coredump-ts/config';
-import { CoredumpError, errorCodeInfo, isCoredumpError } from '@coredump-ts/protocol';
+import { CoredumpError } from '@coredump-ts/protocol';
 import { configFs, listenFds, setDumpable } from '@coredump-ts/unix';
 
-import { closeQuietly, pathsFromEnv, submitCrash, type Log } from '@coredump-ts/pipeline';
+import {
+  closeQuietly,
+  pathsFromEnv,
+  reportFailure,
+  submitCrash,
+  type Log,
+} from '@coredump-ts/pipeline';
 
 import { receiveCrash } from './receive.js';
 
@@ -25,21 +31,6 @@ function allowedPeerUid(env: NodeJS.ProcessEnv): number | undefined {
   return Number(text);
 }
 
-function report(log: Log, error: unknown, prefix = ''): number {
-  if (isCoredumpError(error)) {
-    const info = errorCodeInfo(error.code);
-    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    const line = `${prefix}${error.message}${cause}`;
-    if (info.level === 'warn') log.warn(line);
-    else log.error(line);
-    return info.exitStatus;
-  }
-  log.error(
-    `${prefix}Unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-  );
-  return 1;
-}
-
 export async function runWorker(env: NodeJS.ProcessEnv, log: Log): Promise<number> {
   try {
     setDumpable(false); // never dump our own core into ourselves
@@ -49,7 +40,7 @@ export async function runWorker(env: NodeJS.ProcessEnv, log: Log): Promise<numbe
   const fds = listenFds(env);
   const connection = fds[0];
   if (fds.length !== 1 || connection === undefined) {
-    return report(
+    return reportFailure(
       log,
       new CoredumpError('ERR_LISTEN_FDS', 'Received unexpected number of file descriptors.'),
     );
@@ -62,7 +53,7 @@ export async function runWorker(env: NodeJS.ProcessEnv, log: Log): Promise<numbe
       ...receiveDeadlineMs(env),
     });
   } catch (error) {
-    return report(log, error, 'Refused coredump conversation, nothing stored: ');
+    return reportFailure(log, error, 'Refused coredump conversation, nothing stored: ');
   } finally {
     closeQuietly(connection);
   }
@@ -82,7 +73,7 @@ export async function runWorker(env: NodeJS.ProcessEnv, log: Log): Promise<numbe
     });
     return result.error === undefined ? 0 : result.error.exitStatus;
   } catch (error) {
-    return report(log, error);
+    return reportFailure(log, error);
   } finally {
     closeQuietly(received.coreFd);
     closeQuietly(received.pidfd);
