@@ -4,7 +4,7 @@
 // libdw helper runs on the mini core in a memfd, and its trace becomes MESSAGE's
 // suffix, COREDUMP_PACKAGE_*, COREDUMP_TS_STACKTRACE and the signature fields.
 // Nothing here fails the crash: every failure is one log line and no trace.
-import { closeSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 
 import type { CrashMetadata } from '@coredump-ts/context';
 import { createMiniCoreBuilder, type MiniCoreBuilder } from '@coredump-ts/elf';
@@ -17,6 +17,7 @@ import {
   runStackHelper,
   traceFieldValue,
   type StackTrace,
+  STACK_HELPER_PATH,
 } from '@coredump-ts/stacktrace';
 import { memfdCreate } from '@coredump-ts/unix';
 
@@ -58,6 +59,7 @@ export function startStackTrace(opts: StackTraceOptions): StackTraceStep {
   const { meta, log } = opts;
   let builder: MiniCoreBuilder | undefined = createMiniCoreBuilder();
   let miniCore: Buffer | undefined;
+  let helperFd: number | undefined;
   let why: string | undefined;
   return {
     observer: builder,
@@ -87,6 +89,13 @@ export function startStackTrace(opts: StackTraceOptions): StackTraceStep {
         if ('error' in mem) log.debug(`Not reading process memory for the trace: ${mem.error}.`);
         else if (link.error !== undefined) log.debug(`link_map walk: ${link.error}.`);
         miniCore = result.core;
+        // Opened now, as root: after the drop the crashing user may not reach
+        // the install directory (a checkout in a 0700 home); it runs through this fd.
+        try {
+          helperFd = openSync(STACK_HELPER_PATH, 'r');
+        } catch {
+          helperFd = undefined; // runStackHelper names the path that fails
+        }
         return miniCore;
       } finally {
         if (!('error' in mem)) mem.close();
@@ -95,9 +104,13 @@ export function startStackTrace(opts: StackTraceOptions): StackTraceStep {
     async run() {
       let trace: StackTrace | undefined;
       if (miniCore !== undefined) {
-        const result = await traceMiniCore(miniCore, meta.exe, opts.env);
-        if (isStackError(result)) why = result.error;
-        else trace = result;
+        try {
+          const result = await traceMiniCore(miniCore, meta.exe, opts.env, helperFd);
+          if (isStackError(result)) why = result.error;
+          else trace = result;
+        } finally {
+          if (helperFd !== undefined) closeSync(helperFd);
+        }
       }
       if (trace === undefined && why !== '') {
         log.warn(`Failed to generate stack trace: ${why ?? 'no mini core'}.`);
@@ -111,6 +124,7 @@ async function traceMiniCore(
   core: Buffer,
   exe: string | undefined,
   env: StackTraceOptions['env'],
+  helperFd: number | undefined,
 ): ReturnType<typeof runStackHelper> {
   let fd: number;
   try {
@@ -122,6 +136,7 @@ async function traceMiniCore(
   try {
     return await runStackHelper({
       coreFd: fd,
+      ...(helperFd === undefined ? {} : { helperFd }),
       ...(exe === undefined ? {} : { exe }),
       ...(env === undefined ? {} : { env }),
     });

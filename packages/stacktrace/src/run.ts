@@ -33,6 +33,12 @@ export type StackHelperOptions = StackCore & {
   /** Where DEADLINE_ENV and LIBRARY_ENV are read; default process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly helperPath?: string;
+  /**
+   * An fd of the helper binary, opened before a privilege drop: the helper is
+   * executed through it (/proc/self/fd, as fexecve does), so a user who cannot
+   * reach the install directory (a checkout in a 0700 home) still runs it.
+   */
+  readonly helperFd?: number;
   /** Run the helper as this user and group (after the pipeline's privilege drop). */
   readonly uid?: number;
   readonly gid?: number;
@@ -91,12 +97,18 @@ function exitReason(code: number | null, signal: NodeJS.Signals | null, stderr: 
  */
 export function runStackHelper(options: StackHelperOptions): Promise<StackResult> {
   const deadlineMs = deadlineFrom(options);
-  const helper = options.helperPath ?? STACK_HELPER_PATH;
+  const passed = 'coreFd' in options ? [options.coreFd] : [];
+  // The helper's own fd goes after the core's: the child runs /proc/self/fd/<that>.
+  const helper =
+    options.helperFd === undefined
+      ? (options.helperPath ?? STACK_HELPER_PATH)
+      : `/proc/self/fd/${String(3 + passed.length)}`;
+  if (options.helperFd !== undefined) passed.push(options.helperFd);
   return new Promise((resolve) => {
     let child;
     try {
       child = spawn(helper, helperArgs(options, deadlineMs), {
-        stdio: ['ignore', 'pipe', 'pipe', ...('coreFd' in options ? [options.coreFd] : [])],
+        stdio: ['ignore', 'pipe', 'pipe', ...passed],
         env: helperEnv(options),
         ...(options.uid === undefined ? {} : { uid: options.uid }),
         ...(options.gid === undefined ? {} : { gid: options.gid }),
