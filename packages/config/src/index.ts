@@ -23,7 +23,7 @@ export {
   type LoadResult,
 } from './load.js';
 export type { ConfigFs, FileKind, FileStat, FsResult } from './config-fs.js';
-export { formatBytes, parseSize, parseSizeResult, type SizeResult } from './size.js';
+export { formatBytes, parseSize, parseSizeResult, STRERROR, type SizeResult } from './size.js';
 export {
   parseBoolean,
   parseContent,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createTimeFormatter, formatRelative } from './format.js';
-import { parseTimespan, parseTimestamp } from './time.js';
+import { parseTimestamp } from './time.js';
 import { loadZone } from './tz.js';
 
 const S = 1_000_000;
@@ -31,17 +31,6 @@ describe('timestamps', () => {
       if (old === undefined) delete process.env.TZ;
       else process.env.TZ = old;
     }
-  });
-
-  it.for([
-    ['1h', 3600 * S],
-    ['1h 30min', 5400 * S],
-    ['1.5h', 5400 * S],
-    ['90', 90 * S],
-    ['2w', 14 * 86400 * S],
-    ['x', undefined],
-  ] as const)('timespan %s', ([text, want]) => {
-    expect(parseTimespan(text)).toBe(want);
   });
 
   it.for([

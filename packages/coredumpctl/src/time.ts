@@ -1,71 +1,10 @@
 // systemd.time(7) timestamps for --since/--until, as systemd 252's
 // parse_timestamp() accepts them. Returns µs since the epoch.
+import { parseTimespanUsec, STRERROR } from '@coredump-ts/config';
+
 import { loadZone, type ZoneInfo } from './tz.js';
 
 const SEC = 1_000_000;
-const UNIT_USEC: readonly [string, number][] = [
-  ['seconds', SEC],
-  ['second', SEC],
-  ['sec', SEC],
-  ['s', SEC],
-  ['minutes', 60 * SEC],
-  ['minute', 60 * SEC],
-  ['min', 60 * SEC],
-  ['months', 2_629_800 * SEC],
-  ['month', 2_629_800 * SEC],
-  ['M', 2_629_800 * SEC],
-  ['msec', 1000],
-  ['ms', 1000],
-  ['m', 60 * SEC],
-  ['hours', 3600 * SEC],
-  ['hour', 3600 * SEC],
-  ['hr', 3600 * SEC],
-  ['h', 3600 * SEC],
-  ['days', 86_400 * SEC],
-  ['day', 86_400 * SEC],
-  ['d', 86_400 * SEC],
-  ['weeks', 604_800 * SEC],
-  ['week', 604_800 * SEC],
-  ['w', 604_800 * SEC],
-  ['years', 31_557_600 * SEC],
-  ['year', 31_557_600 * SEC],
-  ['y', 31_557_600 * SEC],
-  ['usec', 1],
-  ['us', 1],
-  ['µs', 1],
-];
-
-/** systemd's parse_sec(): "1h 30min", "1.5h", "90" (seconds). */
-export function parseTimespan(text: string): number | undefined {
-  let rest = text.trim();
-  if (rest === '') return undefined;
-  let total = 0;
-  let first = true;
-  while (rest !== '') {
-    const m = /^(\d+)(?:\.(\d+))?\s*/.exec(rest);
-    if (m === null) return undefined;
-    rest = rest.slice(m[0].length);
-    let unit = first && rest === '' ? SEC : undefined;
-    for (const [name, usec] of UNIT_USEC) {
-      if (!rest.startsWith(name)) continue;
-      const after = rest.slice(name.length);
-      if (after !== '' && !/^[\s\d]/.test(after)) continue;
-      unit = usec;
-      rest = after.trimStart();
-      break;
-    }
-    if (unit === undefined) {
-      if (rest !== '') return undefined;
-      unit = SEC;
-    }
-    const whole = Number(m[1]);
-    const frac = m[2] !== undefined ? Number(`0.${m[2]}`) : 0;
-    total += Math.floor(whole * unit + frac * unit);
-    first = false;
-  }
-  return total;
-}
-
 function midnight(nowUsec: number, dayDelta: number): number {
   const d = new Date(Math.floor(nowUsec / 1000));
   return new Date(d.getFullYear(), d.getMonth(), d.getDate() + dayDelta).getTime() * 1000;
@@ -133,12 +72,14 @@ const USEC_MAX = 2 ** 64 - 1;
  */
 const TIMESTAMP_END_USEC = 253_402_214_400_000_000;
 
-/** systemd's parse_sec(): a span, ERANGE for a sign or an overflow. */
+/**
+ * systemd's parse_sec() (config's, the one implementation): a span, ERANGE for
+ * a sign or an overflow. Its USEC_INFINITY lies past every timestamp: EINVAL.
+ */
 function parseSec(text: string): number | TimestampErrno {
-  if (text.trimStart().startsWith('-')) return 'ERANGE';
-  const usec = parseTimespan(text);
-  if (usec === undefined) return 'EINVAL';
-  return usec > USEC_MAX ? 'ERANGE' : usec;
+  const r = parseTimespanUsec(text);
+  if (!r.ok) return r.reason === STRERROR.ERANGE ? 'ERANGE' : 'EINVAL';
+  return Number.isFinite(r.value) ? r.value : 'EINVAL';
 }
 
 /**
