@@ -45,7 +45,11 @@ function expectError(result: StackResult): string {
   return result.error;
 }
 
-/** The helper process this test process started, once it runs. */
+/**
+ * The helper process this test process started, once it is blocked opening the
+ * core (the FIFO): by then it has made itself non-dumpable and set its limits,
+ * which it does first (main.c). Looking earlier races its first instructions.
+ */
 function helperChild(): number | undefined {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -53,7 +57,8 @@ function helperChild(): number | undefined {
       const status = readFileSync(`/proc/${entry}/status`, 'utf8');
       if (
         /^Name:\s+coredump-ts-sta$/m.test(status) &&
-        new RegExp(`^PPid:\\s+${String(process.pid)}$`, 'm').test(status)
+        new RegExp(`^PPid:\\s+${String(process.pid)}$`, 'm').test(status) &&
+        readFileSync(`/proc/${entry}/wchan`, 'utf8') === 'wait_for_partner'
       ) {
         return Number(entry);
       }
