@@ -56,6 +56,14 @@ module.exports = {
       from: { path: `^packages/(${PURE})/src/`, pathNot: '\\.test\\.ts$' },
       to: { path: '^node_modules/(zstd-napi|fs-xattr)/' },
     },
+    {
+      name: 'product-not-testkit',
+      severity: 'error',
+      comment:
+        'packages/testkit (the kernel-settings lock, test and bench support) is dev-only: it is never installed, so product code must not import it.',
+      from: { path: '^packages/(?!testkit/)[^/]+/src/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^packages/testkit/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -22,6 +22,7 @@ const alias = [
     'coredumpd',
     'exporter',
     'admin',
+    'testkit',
   ].map((pkg) => ({
     find: new RegExp(`^@coredump-ts/${pkg}$`),
     replacement: src(pkg),

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # The machine-global crash settings from bash, under the same cross-process
-# lock as packages/admin/src/kernel-lock.ts (a directory holding the holder's
+# lock as packages/testkit/src/machine-lock.ts (a directory holding the holder's
 # pid; a dead holder's lock is taken over). Sourced by scripts/test.sh and
 # scripts/test-prepare.sh.
 

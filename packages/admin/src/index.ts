@@ -10,12 +10,5 @@ export {
   writeKernelSettings,
   type KernelSettings,
 } from './kernel-settings.js';
-export {
-  acquireKernelLock,
-  KERNEL_LOCK_DIR,
-  releaseKernelLock,
-  withKernelSettings,
-  type KernelLockOptions,
-} from './kernel-lock.js';
 export { Collector, collectorPaths } from './collector.js';
 export { describeCrash } from './crash-line.js';

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   CORE_PIPE_LIMIT,
+  buildTree,
   INSTALL_FILES,
   corePatternFor,
   defaultAppDir,
@@ -104,5 +105,16 @@ describe('renderFile', () => {
 
   it('corePatternFor', () => {
     expect(corePatternFor('/n', '/h.js')).toBe('|/n /h.js %P %u %g %s %t %c %h %d %F %I');
+  });
+});
+
+describe('what install copies', () => {
+  it('never the dev-only test kit', () => {
+    const tree = buildTree(app, process.execPath);
+    expect('files' in tree).toBe(true);
+    if (!('files' in tree)) return;
+    expect(tree.files.length).toBeGreaterThan(0);
+    expect(tree.files.filter((f) => f.target.startsWith('packages/testkit/'))).toEqual([]);
+    expect(tree.files.some((f) => f.target.startsWith('packages/coredumpctl/'))).toBe(true);
   });
 });

@@ -6,7 +6,7 @@
 // with the extrausers files, on every exit path: return, throw, process exit,
 // SIGINT/SIGTERM/SIGHUP.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { acquireKernelLock, releaseKernelLock } from '@coredump-ts/admin';
+import { withMachineLock } from '@coredump-ts/testkit';
 
 const NSSWITCH = '/etc/nsswitch.conf';
 const EXTRAUSERS_DIR = '/var/lib/extrausers';
@@ -20,32 +20,19 @@ export interface ExtraNames {
   group: { name: string; gid: number };
 }
 
-export async function withExtraUsers<T>(names: ExtraNames, fn: () => Promise<T> | T): Promise<T> {
-  await acquireKernelLock(LOCK_DIR, LOCK_TIMEOUT_MS);
+export function withExtraUsers<T>(names: ExtraNames, fn: () => Promise<T> | T): Promise<T> {
   const saved = new Map<string, string | undefined>();
-  for (const path of [NSSWITCH, `${EXTRAUSERS_DIR}/passwd`, `${EXTRAUSERS_DIR}/group`])
-    saved.set(path, existsSync(path) ? readFileSync(path, 'utf8') : undefined);
-  let restored = false;
-  const restore = (): void => {
-    if (restored) return;
-    restored = true;
-    try {
+  const save = (): (() => void) => {
+    for (const path of [NSSWITCH, `${EXTRAUSERS_DIR}/passwd`, `${EXTRAUSERS_DIR}/group`])
+      saved.set(path, existsSync(path) ? readFileSync(path, 'utf8') : undefined);
+    return () => {
       for (const [path, text] of saved) {
         if (text === undefined) rmSync(path, { force: true });
         else writeFileSync(path, text);
       }
-    } finally {
-      releaseKernelLock(LOCK_DIR);
-    }
+    };
   };
-  const onSignal = (signal: NodeJS.Signals): void => {
-    restore();
-    process.kill(process.pid, signal);
-  };
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  process.once('exit', restore);
-  for (const s of signals) process.once(s, onSignal);
-  try {
+  return withMachineLock(LOCK_DIR, LOCK_TIMEOUT_MS, save, async () => {
     const { user, group } = names;
     writeFileSync(
       `${EXTRAUSERS_DIR}/passwd`,
@@ -63,9 +50,5 @@ export async function withExtraUsers<T>(names: ExtraNames, fn: () => Promise<T> 
       ),
     );
     return await fn();
-  } finally {
-    restore();
-    process.removeListener('exit', restore);
-    for (const s of signals) process.removeListener(s, onSignal);
-  }
+  });
 }

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { withKernelSettings } from '../../admin/dist/index.js';
+import { withKernelSettings } from '../../testkit/dist/index.js';
 import { createMiniCoreBuilder } from '../dist/index.js';
 
 const { values: opt } = parseArgs({

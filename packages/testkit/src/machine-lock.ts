@@ -1,31 +1,15 @@
-// Changing the machine-global crash settings under a cross-process lock.
+// Changing machine-global state for a while, under a cross-process lock.
 //
-// kernel.core_pattern, kernel.core_pipe_limit and fs.suid_dumpable are shared
-// by every process on the machine. Whatever changes them for a while (the test
-// suite, the benchmark, the install scripts' apt step) takes this lock first,
-// saves the old values, and puts them back on every exit path: a normal
-// return, a thrown error, process exit and SIGINT/SIGTERM/SIGHUP.
+// Whatever a test or the benchmark changes for everyone (core_pattern and its
+// friends, /etc/nsswitch.conf) is changed only while holding a lock, with the
+// old state saved first and put back on every exit path: a normal return, a
+// thrown error, process exit and SIGINT/SIGTERM/SIGHUP.
 //
-// The lock is a directory holding the holder's pid; a holder that died is
+// A lock is a directory holding the holder's pid; a holder that died is
 // detected and its lock taken over. scripts/lib/kernel-lock.sh is the same
 // lock for the bash scripts (test.sh, test-prepare.sh).
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-
-import {
-  type KernelSettings,
-  PROC_SYS,
-  readKernelSettings,
-  writeKernelSettings,
-} from './kernel-settings.js';
-
-export const KERNEL_LOCK_DIR = '/run/coredump-ts-test.kernel.lock';
-
-export interface KernelLockOptions {
-  lockDir?: string;
-  lockTimeoutMs?: number;
-  procSys?: string;
-}
 
 function lockHolder(lockDir: string): number | undefined {
   try {
@@ -58,7 +42,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-export async function acquireKernelLock(lockDir: string, timeoutMs: number): Promise<void> {
+export async function acquireMachineLock(lockDir: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -80,30 +64,27 @@ export async function acquireKernelLock(lockDir: string, timeoutMs: number): Pro
   }
 }
 
-export function releaseKernelLock(lockDir: string): void {
+export function releaseMachineLock(lockDir: string): void {
   if (lockHolder(lockDir) === process.pid) rmSync(lockDir, { recursive: true, force: true });
 }
 
 /**
- * Run fn with the given crash settings in force, then put the old ones back
- * whatever happens. Settings not named are saved and restored too, so fn may
- * change them itself.
+ * Hold lockDir while fn runs. `save` runs once the lock is held and returns
+ * what puts the saved state back; that runs exactly once, whatever happens,
+ * and the lock is released after it.
  */
-export async function withKernelSettings<T>(
-  settings: Partial<KernelSettings>,
+export async function withMachineLock<T>(
+  lockDir: string,
+  timeoutMs: number,
+  save: () => () => void,
   fn: () => Promise<T>,
-  {
-    lockDir = KERNEL_LOCK_DIR,
-    lockTimeoutMs = 600_000,
-    procSys = PROC_SYS,
-  }: KernelLockOptions = {},
 ): Promise<T> {
-  await acquireKernelLock(lockDir, lockTimeoutMs);
-  let saved: KernelSettings;
+  await acquireMachineLock(lockDir, timeoutMs);
+  let putBack: () => void;
   try {
-    saved = readKernelSettings(procSys);
+    putBack = save();
   } catch (error) {
-    releaseKernelLock(lockDir);
+    releaseMachineLock(lockDir);
     throw error;
   }
   let restored = false;
@@ -111,9 +92,9 @@ export async function withKernelSettings<T>(
     if (restored) return;
     restored = true;
     try {
-      writeKernelSettings(procSys, saved);
+      putBack();
     } finally {
-      releaseKernelLock(lockDir);
+      releaseMachineLock(lockDir);
     }
   };
   // A signal restores first, then takes its default action (the listener is
@@ -126,7 +107,6 @@ export async function withKernelSettings<T>(
   process.once('exit', restore);
   for (const s of signals) process.once(s, onSignal);
   try {
-    writeKernelSettings(procSys, settings);
     return await fn();
   } finally {
     restore();

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { fakeProcSys } from '../../../test/support/fake-proc-sys.js';
 
 import { withKernelSettings } from './kernel-lock.js';
-import { readKernelSettings } from './kernel-settings.js';
+import { readKernelSettings } from '@coredump-ts/admin';
 
 // A temp dir stands in for /proc/sys, another holds the lock: the real ones
 // are machine-global.
