@@ -16,6 +16,7 @@ import {
 import type { EntryTexts } from './entry.js';
 import { buildMatches } from './matches.js';
 import type { Options } from './options.js';
+import { Tiering } from './tiering.js';
 
 /** journalctl -o json prints null for a `NAME=value` payload this long or longer. */
 const JSON_NULL_AT_BYTES = 4096;
@@ -45,6 +46,7 @@ export function readListEntries(
 ): boolean {
   if (env.COREDUMP_TS_JOURNALCTL !== undefined) return false;
   const files: JournalFile[] = [];
+  const tiering = new Tiering();
   try {
     const paths = journalPaths(o);
     if (paths === undefined || paths.length === 0) return false;
@@ -79,6 +81,7 @@ export function readListEntries(
       const file = walk.file as JournalFile;
       if (file !== lastFile) opts = optionsFor((lastFile = file));
       any = true;
+      tiering.step();
       // Values as text straight from the file: one string per value, no Buffer.
       const texts = new Array<string | null | undefined>(fieldNames.length);
       file.entryTexts(walk.offset, opts, texts);
@@ -89,6 +92,7 @@ export function readListEntries(
     // Whatever the reader could not do, journalctl does: same output, only slower.
     return false;
   } finally {
+    tiering.allow();
     for (const f of files) f.close();
   }
 }
