@@ -35,7 +35,8 @@ function journalPaths(o: Options): string[] | undefined {
  * `visit` returns false. Returns false when journalctl must answer instead:
  * COREDUMP_TS_JOURNALCTL set, unsupported options, unreadable files, no
  * entries at all, or a reader error (the entries visited before it are to be
- * dropped). Each entry is built as it is visited: the caller keeps what it needs.
+ * dropped). The entry passed to `visit` is reused for the next one: the
+ * caller keeps what it needs of it, never the entry itself.
  */
 export function readListEntries(
   o: Options,
@@ -77,15 +78,19 @@ export function readListEntries(
     let any = false;
     let lastFile: JournalFile | undefined;
     let opts: Opts = { wanted };
+    const texts = new Array<string | null | undefined>(fieldNames.length).fill(undefined);
+    const entry = { texts, realtimeUsec: 0 };
     for (const walk = new QueryWalk(files, q); walk.next();) {
       const file = walk.file as JournalFile;
       if (file !== lastFile) opts = optionsFor((lastFile = file));
       any = true;
       tiering.step();
-      // Values as text straight from the file: one string per value, no Buffer.
-      const texts = new Array<string | null | undefined>(fieldNames.length);
+      // Values as text straight from the file: one string per value, no Buffer,
+      // into the one array and entry object reused for every entry.
+      texts.fill(undefined);
       file.entryTexts(walk.offset, opts, texts);
-      if (!visit({ texts, realtimeUsec: walk.realtimeUsec }) || focus) break;
+      entry.realtimeUsec = walk.realtimeUsec;
+      if (!visit(entry) || focus) break;
     }
     return any;
   } catch {
