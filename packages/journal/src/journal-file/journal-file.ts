@@ -443,13 +443,16 @@ export class JournalFile {
     return item;
   }
 
-  /** readData() as text, into `out` at the field's index (nothing when not wanted). */
+  /**
+   * readData() as text, into `out` at the field's index (nothing when not
+   * wanted). For the items wantedItems() kept: those already known unwanted
+   * are not among them.
+   */
   private readText(
     offset: number,
     opts: ReadDataOptions,
     out: (string | null | undefined)[],
   ): void {
-    if (this.isUnwanted(offset)) return;
     const cached = this.textCache.get(offset);
     if (cached !== undefined) {
       out[cached.index] = cached.text;
