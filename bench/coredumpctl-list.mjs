@@ -84,5 +84,8 @@ for (const c of contestants) {
   );
 }
 const [ours, theirs] = contestants;
+const top = contestants.find((c) => c.name === 'coredumpctl-ts top');
+// Issue 18's target: list and top each <= 1.0x systemd's list.
 console.log(`ratio (medians): ${(ours.median / theirs.median).toFixed(2)}x`);
+console.log(`ratio top/systemd list (medians): ${(top.median / theirs.median).toFixed(2)}x`);
 await ns.stop();

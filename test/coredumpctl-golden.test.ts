@@ -140,6 +140,10 @@ describe('same output as systemd coredumpctl', () => {
     ['-S', 'yesterday', 'list'],
     ['-U', '2000-01-01', 'list'],
     ['-S', '-1h', '-U', '+1h', 'list'],
+    // "@infinity" is USEC_INFINITY, which coredumpctl keeps for "not given".
+    ['-S', '@infinity', 'list'],
+    ['-U', '@infinity', 'list'],
+    ['-S', '@ infinity', '-U', '@0', 'list'],
   ])('%j', (args) => {
     const { ours, systemd } = both([...args, `CDTS_GOLDEN=${MARK}`]);
     expect(ours.stdout).toBe(systemd.stdout);
@@ -232,6 +236,9 @@ describe('expected failures (spec §12), same message and status as systemd', ()
     ['-S', '@-5'],
     ['-S', '--5'],
     ['-S', '@99999999999999'],
+    ['-S', 'infinity'],
+    ['-S', '+infinity'],
+    ['-U', '@inf'],
   ])('%j', (args) => {
     const { ours, systemd } = both([...args, `CDTS_GOLDEN=${MARK}`]);
     expect(systemd.status).not.toBe(0);

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { OURS, requireBuilt, runCtl } from '../packages/coredumpctl/test/support.js';
+import { OURS, requireBuilt, runCtl, SYSTEMD } from '../packages/coredumpctl/test/support.js';
 import { MESSAGE_ID_COREDUMP } from './support/e2e.js';
 import { useTestJournal } from './support/test-journal.js';
 import { waitFor } from './support/wait.js';
@@ -168,6 +168,19 @@ describe('coredumpctl-ts metrics', () => {
         'm',
       ),
     );
+  });
+
+  // systemd's coredumpctl has no metrics verb: its words for the same -D/--file under list.
+  it.for([
+    '--directory=/nonexistent-cdts-journal',
+    '--file=/nonexistent-cdts-journal/system.journal',
+  ])('a journal it cannot open (%s): a clear error, exit 1', (selection) => {
+    const ours = runCtl(OURS, ['metrics', selection]);
+    const theirs = runCtl(SYSTEMD, ['list', selection]);
+    expect(theirs.status).toBe(1);
+    expect(ours.status).toBe(1);
+    expect(ours.stdout).toBe('');
+    expect(ours.stderr).toBe(theirs.stderr);
   });
 
   it('refuses matches', () => {

@@ -27,6 +27,16 @@ describe('timestamps', () => {
       const f = createTimeFormatter(loadZone('Europe/Berlin'));
       expect(f.timestamp(1_700_000_000 * S)).toBe('Tue 2023-11-14 23:13:20 CET');
       expect(f.timestamp(1_690_000_000 * S)).toBe('Sat 2023-07-22 06:26:40 CEST');
+      // The text kept for one second: its first and last µs, then either side of it.
+      const at = 1_700_000_000 * S;
+      for (const [usec, text] of [
+        [at + S - 1, 'Tue 2023-11-14 23:13:20 CET'],
+        [at, 'Tue 2023-11-14 23:13:20 CET'],
+        [at + S, 'Tue 2023-11-14 23:13:21 CET'],
+        [at - 1, 'Tue 2023-11-14 23:13:19 CET'],
+        [at + S - 1, 'Tue 2023-11-14 23:13:20 CET'],
+      ] as const)
+        expect(f.timestamp(usec)).toBe(text);
     } finally {
       if (old === undefined) delete process.env.TZ;
       else process.env.TZ = old;

@@ -12,15 +12,18 @@ export interface TimeFormatter {
 
 export function createTimeFormatter(zone: ZoneInfo = loadZone()): TimeFormatter {
   // The text changes once a second: a listing's entries often share one.
-  let lastSec = NaN;
+  // Compared as a range of µs, so a hit computes (and allocates) nothing.
+  let fromUsec = Infinity;
+  let untilUsec = -Infinity;
   let lastText = '';
   return {
     timestamp(usec: number): string {
+      if (usec >= fromUsec && usec < untilUsec) return lastText;
       const sec = Math.floor(usec / 1_000_000);
-      if (sec === lastSec) return lastText;
       const d = new Date(sec * 1000);
       const utoff = -d.getTimezoneOffset() * 60;
-      lastSec = sec;
+      fromUsec = sec * 1_000_000;
+      untilUsec = fromUsec + 1_000_000;
       lastText =
         `${WEEKDAYS[d.getDay()] ?? '?'} ${pad(d.getFullYear(), 4)}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
         `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${zoneAbbreviation(zone, utoff)}`;

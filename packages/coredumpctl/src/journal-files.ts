@@ -16,6 +16,7 @@ import {
 import type { EntryTexts } from './entry.js';
 import { buildMatches } from './matches.js';
 import type { Options } from './options.js';
+import { Tiering } from './tiering.js';
 
 /** journalctl -o json prints null for a `NAME=value` payload this long or longer. */
 const JSON_NULL_AT_BYTES = 4096;
@@ -34,7 +35,8 @@ function journalPaths(o: Options): string[] | undefined {
  * `visit` returns false. Returns false when journalctl must answer instead:
  * COREDUMP_TS_JOURNALCTL set, unsupported options, unreadable files, no
  * entries at all, or a reader error (the entries visited before it are to be
- * dropped). Each entry is built as it is visited: the caller keeps what it needs.
+ * dropped). The entry passed to `visit` is reused for the next one: the
+ * caller keeps what it needs of it, never the entry itself.
  */
 export function readListEntries(
   o: Options,
@@ -45,6 +47,7 @@ export function readListEntries(
 ): boolean {
   if (env.COREDUMP_TS_JOURNALCTL !== undefined) return false;
   const files: JournalFile[] = [];
+  const tiering = new Tiering();
   try {
     const paths = journalPaths(o);
     if (paths === undefined || paths.length === 0) return false;
@@ -75,20 +78,26 @@ export function readListEntries(
     let any = false;
     let lastFile: JournalFile | undefined;
     let opts: Opts = { wanted };
+    const texts = new Array<string | null | undefined>(fieldNames.length).fill(undefined);
+    const entry = { texts, realtimeUsec: 0 };
     for (const walk = new QueryWalk(files, q); walk.next();) {
       const file = walk.file as JournalFile;
       if (file !== lastFile) opts = optionsFor((lastFile = file));
       any = true;
-      // Values as text straight from the file: one string per value, no Buffer.
-      const texts = new Array<string | null | undefined>(fieldNames.length);
+      tiering.step();
+      // Values as text straight from the file: one string per value, no Buffer,
+      // into the one array and entry object reused for every entry.
+      texts.fill(undefined);
       file.entryTexts(walk.offset, opts, texts);
-      if (!visit({ texts, realtimeUsec: walk.realtimeUsec }) || focus) break;
+      entry.realtimeUsec = walk.realtimeUsec;
+      if (!visit(entry) || focus) break;
     }
     return any;
   } catch {
     // Whatever the reader could not do, journalctl does: same output, only slower.
     return false;
   } finally {
+    tiering.allow();
     for (const f of files) f.close();
   }
 }

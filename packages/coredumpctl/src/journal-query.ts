@@ -1,6 +1,5 @@
 // How coredumpctl's journal selection maps onto journalctl: -D, --root,
 // --file, --all, the matches, and --since/--until as "@seconds.µs".
-import { spawn } from 'node:child_process';
 import { parseExportStream } from '@coredump-ts/journal/read';
 import type { VerbContext } from './context.js';
 import { entryFromExport, entryFromJsonLine, type CoredumpEntry } from './entry.js';
@@ -78,6 +77,10 @@ interface Journalctl {
 function startJournalctl(journalctl: string, args: readonly string[]): Journalctl {
   // Never colours: $SYSTEMD_COLORS=1 of ours would make journalctl colour its JSON.
   const env = { ...process.env, SYSTEMD_COLORS: '0' };
+  // Loaded here, not imported: list and top read the files themselves and
+  // rarely need journalctl; child_process and the net module under it are
+  // ~5 ms of every start.
+  const { spawn } = process.getBuiltinModule('node:child_process');
   const child = spawn(journalctl, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let stderr = '';
   child.stderr.setEncoding('utf8');

@@ -95,6 +95,9 @@ export function buildRow(
 
 const dash = (c: Cell | undefined): string => (c === null || c === undefined ? '-' : String(c));
 
+/** "SIGSEGV" by signal number, made once each (a listing's rows share a few). */
+const SIGNAL_TEXT: string[] = [];
+
 /** The text of a row's cells (COLUMNS' order); by index, not destructuring, for speed. */
 export function rowText(row: readonly Cell[], ctx: VerbContext): string[] {
   const sig = row[4];
@@ -104,7 +107,7 @@ export function rowText(row: readonly Cell[], ctx: VerbContext): string[] {
     dash(row[1]),
     dash(row[2]),
     dash(row[3]),
-    typeof sig === 'number' ? `SIG${signalToString(sig)}` : 'SIG0',
+    typeof sig === 'number' ? (SIGNAL_TEXT[sig] ??= `SIG${signalToString(sig)}`) : 'SIG0',
     dash(row[5]),
     typeof row[6] === 'string' ? escapeControl(row[6]) : dash(row[6]),
     typeof size === 'number' ? formatBytes(size) : '-',

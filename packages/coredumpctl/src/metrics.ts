@@ -5,8 +5,11 @@
 // imported at run time by its URL, which the bundler leaves alone (the
 // bundle's import.meta.url is this input's own URL, see scripts/bundle.mjs).
 // Without that bundle (a bare tsc build) the unbundled module is used.
+import { closeSync, openSync, readdirSync } from 'node:fs';
 import type { VerbContext } from './context.js';
+import { errnoText, loadErrnoText } from './errno.js';
 import { CoredumpctlError } from './errors.js';
+import type { Options } from './options.js';
 
 export async function runMetrics(ctx: VerbContext): Promise<void> {
   const o = ctx.options;
@@ -16,6 +19,8 @@ export async function runMetrics(ctx: VerbContext): Promise<void> {
       'metrics takes no matches, --root= or --all; select the journal with -D or --file.',
     );
   }
+  await loadErrnoText();
+  checkJournalSelection(o);
   type Scrape = typeof import('./metrics-scrape.js');
   const urls = [
     new URL('./bundle/metrics-scrape.cjs', import.meta.url).href,
@@ -42,4 +47,36 @@ export async function runMetrics(ctx: VerbContext): Promise<void> {
     );
   }
   await mod.printMetrics(ctx);
+}
+
+/**
+ * A -D directory or --file that cannot be opened fails as systemd's
+ * coredumpctl fails for it (coredumpctl.c), before any scrape: the scrape
+ * would count nothing, or fail with the reader's own error.
+ */
+function checkJournalSelection(o: Options): void {
+  if (o.directory !== undefined) {
+    try {
+      readdirSync(o.directory);
+    } catch (cause) {
+      throw new CoredumpctlError(
+        'ERR_JOURNAL',
+        `Failed to open journals in directory: ${o.directory}: ${errnoText(cause)}`,
+        { cause },
+      );
+    }
+  }
+  for (const file of o.files ?? []) {
+    try {
+      closeSync(openSync(file, 'r'));
+    } catch (cause) {
+      throw new CoredumpctlError(
+        'ERR_JOURNAL',
+        `Failed to open journal files: ${errnoText(cause)}`,
+        {
+          cause,
+        },
+      );
+    }
+  }
 }

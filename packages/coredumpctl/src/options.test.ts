@@ -50,6 +50,23 @@ describe('parseOptions', () => {
     expect(parseOptions(['-1'])).toMatchObject({ rowsMax: 1, reverse: true, verb: 'list' });
     expect(parseOptions(['--rev']).reverse).toBe(true);
   });
+
+  it('takes "@infinity" (USEC_INFINITY) as no --since/--until, as systemd 252 does', () => {
+    const since = (...args: string[]) => parseOptions(args, { nowUsec: NOW });
+    expect(since('-S', '@infinity')).toMatchObject({ sinceUsec: undefined, untilUsec: undefined });
+    expect(since('-U', '@infinity').untilUsec).toBeUndefined();
+    expect(since('-S', '@5', '-S', '@ infinity').sinceUsec).toBeUndefined();
+    // no "--since= must be before --until=." against an --until that is set
+    expect(since('-S', '@infinity', '-U', '@0')).toMatchObject({
+      sinceUsec: undefined,
+      untilUsec: 0,
+    });
+    expect(since('-S', '@5').sinceUsec).toBe(5_000_000);
+    for (const bad of ['infinity', '+infinity', '@inf'])
+      expect(() => since('-S', bad)).toThrow(
+        `Failed to parse timestamp '${bad}': Invalid argument`,
+      );
+  });
 });
 
 describe('classifyMatch', () => {

@@ -67,11 +67,15 @@ const TIMESTAMP_ERRNO_TEXT = {
   ERANGE: 'Numerical result out of range',
 };
 
-function timestampArg(text: string, nowUsec: number): number {
+/**
+ * -S/-U's value; undefined for "@infinity": USEC_INFINITY is what systemd's
+ * coredumpctl keeps for "not given", so that is what it means there.
+ */
+function timestampArg(text: string, nowUsec: number): number | undefined {
   const usec = parseTimestampResult(text, nowUsec);
-  return typeof usec === 'number'
-    ? usec
-    : fail(`Failed to parse timestamp '${text}': ${TIMESTAMP_ERRNO_TEXT[usec]}`);
+  if (typeof usec !== 'number')
+    return fail(`Failed to parse timestamp '${text}': ${TIMESTAMP_ERRNO_TEXT[usec]}`);
+  return Number.isFinite(usec) ? usec : undefined;
 }
 
 /** Parse argv (without node and script); throws CoredumpctlError('ERR_COREDUMPCTL_USAGE'). */

@@ -1,14 +1,13 @@
 // Dispatch: parse the command line, run one verb, map errors to messages and
 // an exit status. Returns the status; main.ts sets process.exitCode.
+// list and top are what runs most, on the biggest journals: the other verbs
+// load on use, so their modules (child_process, streams, tty) are not loaded
+// nor run for a listing.
 import type { VerbContext } from './context.js';
-import { runDebug } from './debug.js';
-import { runDump } from './dump.js';
 import { CoredumpctlError } from './errors.js';
 import { createTimeFormatter } from './format.js';
 import { helpText, VERSION } from './help.js';
-import { runInfo } from './info.js';
 import { runList } from './list.js';
-import { runMetrics } from './metrics.js';
 import { parseOptions } from './options.js';
 import { loadErrnoText } from './errno.js';
 import { createOutputs, type Outputs } from './output.js';
@@ -69,18 +68,18 @@ async function runVerb(argv: readonly string[], out: Outputs): Promise<number> {
         await runList(ctx);
         return 0;
       case 'info':
-        await runInfo(ctx);
+        await (await import('./info.js')).runInfo(ctx);
         return 0;
       case 'dump':
-        await runDump(ctx);
+        await (await import('./dump.js')).runDump(ctx);
         return 0;
       case 'debug':
-        return await runDebug(ctx);
+        return await (await import('./debug.js')).runDebug(ctx);
       case 'top':
         await runTop(ctx);
         return 0;
       case 'metrics':
-        await runMetrics(ctx);
+        await (await import('./metrics.js')).runMetrics(ctx);
         return 0;
     }
   } catch (error) {

@@ -86,6 +86,7 @@ function parseSec(text: string): number | TimestampErrno {
  * systemd 252's parse_timestamp(): µs since the epoch, or the errno it fails
  * with. "@" is parse_sec() alone; everything else must land in
  * 0..USEC_TIMESTAMP_FORMATTABLE_MAX (-S -100y is EINVAL, never a negative time).
+ * "@infinity" is Infinity (USEC_INFINITY).
  */
 export function parseTimestampResult(
   text: string,
@@ -94,7 +95,13 @@ export function parseTimestampResult(
 ): number | TimestampErrno {
   if (text.startsWith('@')) {
     const m = /^@(\d+)(?:\.(\d+))?$/.exec(text);
-    if (m === null) return parseSec(text.slice(1));
+    if (m === null) {
+      // parse_sec() alone, "infinity" (USEC_INFINITY) included: coredumpctl
+      // takes that as no --since/--until at all.
+      const r = parseTimespanUsec(text.slice(1));
+      if (!r.ok) return r.reason === STRERROR.ERANGE ? 'ERANGE' : 'EINVAL';
+      return r.value;
+    }
     const usec =
       Number(m[1]) * SEC + (m[2] !== undefined ? Math.floor(Number(`0.${m[2]}`) * SEC) : 0);
     return usec > USEC_MAX ? 'ERANGE' : usec;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { signalFromString, signalName, signalToString } from './signal.js';
+import { safeAtoi, signalFromString, signalName, signalToString } from './signal.js';
 
 describe('signalName', () => {
   it.for([
@@ -88,4 +88,32 @@ describe('signalToString and signalFromString (systemd signal-util.c)', () => {
       expect(signalFromString(signalToString(n))).toBe(n);
     }
   });
+});
+
+describe('safeAtoi (systemd parse-util.c)', () => {
+  // Plain digits take a fast path; these pin it to strtol()'s base-0 rules.
+  it.for([
+    ['0', 0],
+    ['7', 7],
+    ['11', 11],
+    ['123456789', 123456789],
+    ['1234567890', 1234567890],
+    ['0013', 11],
+    ['0x0b', 11],
+    ['0b101', 5],
+    ['0o17', 15],
+    [' 11', 11],
+    ['+5', 5],
+    ['-5', -5],
+    ['2147483647', 2147483647],
+  ] as const)('safeAtoi(%j) is %i', ([text, n]) => {
+    expect(safeAtoi(text)).toBe(n);
+  });
+
+  it.for(['', '09', '08', '11 ', '1a', '2147483648', '99999999999', '٣'])(
+    'safeAtoi(%j) is undefined',
+    (text) => {
+      expect(safeAtoi(text)).toBeUndefined();
+    },
+  );
 });

@@ -75,10 +75,28 @@ function strtolInt(text: string, base: number): number | undefined {
  * "013" is 11, "0x0b" 11, " 11" 11; "11 " is not a number.
  */
 export function safeAtoi(text: string): number | undefined {
+  const plain = plainDecimal(text);
+  if (plain !== undefined) return plain;
   const s = text.replace(/^[ \t\n\r]*/, '');
   if (/^0[bB]/.test(s)) return strtolInt(s.slice(2), 2);
   if (/^0[oO]/.test(s)) return strtolInt(s.slice(2), 8);
   return strtolInt(s, 0);
+}
+
+/**
+ * The common case of safeAtoi(): 1-9 decimal digits, no leading zero (but
+ * "0"), read without regular expressions. Listings call this per entry.
+ */
+function plainDecimal(text: string): number | undefined {
+  const n = text.length;
+  if (n === 0 || n > 9 || (n > 1 && text.charCodeAt(0) === 0x30)) return undefined;
+  let value = 0;
+  for (let i = 0; i < n; i++) {
+    const digit = text.charCodeAt(i) - 0x30;
+    if (digit < 0 || digit > 9) return undefined;
+    value = value * 10 + digit;
+  }
+  return value;
 }
 
 /**

@@ -120,6 +120,17 @@ function offsetsOf(file: JournalFile, fields: MatchFields): Float64Array {
   return result ?? new Float64Array(0);
 }
 
+/**
+ * The offset at `offsets[i]` as a small integer when it is one (below 1 GiB,
+ * as nearly all are): a Float64Array element is read as a heap-allocated
+ * double by code V8 has not optimised, and every sum or difference of it
+ * (the reader's position arithmetic, per entry and item) would be another.
+ */
+function offsetAt(offsets: Float64Array, i: number): number {
+  const x = offsets[i] as number;
+  return x < 0x4000_0000 ? x | 0 : x;
+}
+
 const cmp = (a: number, b: number): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** One file's place in a query: its matching entries and the head of the one at `pos`. */
@@ -143,7 +154,7 @@ class Cursor extends HeadFields {
   load(): boolean {
     if (this.loaded) return true;
     if (this.pos < 0 || this.pos >= this.offsets.length || this.file === undefined) return false;
-    if (!this.file.readHead(this.offsets[this.pos] as number, this)) {
+    if (!this.file.readHead(offsetAt(this.offsets, this.pos), this)) {
       this.pos = -1; // torn tail: nothing more from this file
       return false;
     }
@@ -203,7 +214,7 @@ function lowerBound(file: JournalFile, offsets: Float64Array, usec: number): num
   let hi = offsets.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (!file.readHead(offsets[mid] as number, h)) hi = mid;
+    if (!file.readHead(offsetAt(offsets, mid), h)) hi = mid;
     else if (h.realtimeUsec < usec) lo = mid + 1;
     else hi = mid;
   }
@@ -285,7 +296,7 @@ export class QueryWalk {
       return false;
     if (reverse && this.sinceUsec !== undefined && best.realtimeUsec < this.sinceUsec) return false;
     this.file = best.file;
-    this.offset = best.offsets[best.pos] as number;
+    this.offset = offsetAt(best.offsets, best.pos);
     location.copyFrom(best);
     this.located = true;
     best.pos += this.step;
