@@ -12,7 +12,8 @@
         "src/helper/json-check.c"
       ],
       "cflags_c": ["-std=gnu11", "-Wall", "-Wextra", "-O2", "-fstack-protector-strong", "-D_FORTIFY_SOURCE=2"],
-      "ldflags": ["-Wl,-z,relro,-z,now"],
+      # -soname: the helper answers libdwfl's dlopen("libdebuginfod.so.1") itself (see dw.c).
+      "ldflags": ["-Wl,-z,relro,-z,now", "-Wl,-soname,libdebuginfod.so.1"],
       "libraries": ["-ldl"]
     }
   ]

@@ -105,7 +105,12 @@ export function startStackTrace(opts: StackTraceOptions): StackTraceStep {
       let trace: StackTrace | undefined;
       if (miniCore !== undefined) {
         try {
+          const started = performance.now();
           const result = await traceMiniCore(miniCore, meta.exe, opts.env, helperFd);
+          // What the step costs, per crash (docs/performance.md, "Stack traces").
+          log.debug(
+            `Stack helper took ${(performance.now() - started).toFixed(1)} ms on a ${String(miniCore.length)}-byte mini core.`,
+          );
           if (isStackError(result)) why = result.error;
           else trace = result;
         } finally {

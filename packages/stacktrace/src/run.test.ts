@@ -25,7 +25,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DEADLINE_ENV, runStackHelper, STACK_HELPER_PATH } from './run.js';
-import { isStackError, type StackResult, type StackTrace } from './trace.js';
+import { isStackError, parseStackJson, type StackResult, type StackTrace } from './trace.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -228,6 +228,22 @@ describe('runStackHelper', () => {
     );
     process.kill(pid, 'SIGSEGV');
     expect(expectError(await running)).toBe('stack helper was killed by SIGSEGV');
+  });
+
+  it('never loads libdebuginfod: the helper answers that dlopen itself (dw.c)', async () => {
+    // sleep has no debug info installed, so libdwfl looks for a debuginfod client;
+    // the loader's log (LD_DEBUG=files) shows what that lookup loaded.
+    const { stdout, stderr } = await execFileAsync(
+      STACK_HELPER_PATH,
+      ['--core', core, '--exe', SLEEP],
+      { env: { LD_DEBUG: 'files' } },
+    );
+    expect(expectTrace(parseStackJson(stdout)).threads).toHaveLength(1);
+    expect(stderr, 'libdwfl asked for a debuginfod client').toMatch(
+      /debuginfod_begin|file=libdebuginfod/,
+    );
+    expect(stderr).toMatch(/file=libdw\.so\.1 /);
+    expect(stderr).not.toMatch(/file=libdebuginfod/);
   });
 
   // Other programs in the helper's place: what the caller makes of output

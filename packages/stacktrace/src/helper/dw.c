@@ -29,6 +29,17 @@ static int resolve(void *handle, const char *library, const char *symbol, void *
   return -1;
 }
 
+/* debuginfod, never: the first time a module has no local debug info, libdwfl
+ * (elfutils >= 0.179, dwfl_get_debuginfod_client) dlopens libdebuginfod.so.1 to
+ * ask a server, whatever DEBUGINFOD_URLS says. That load pulls in ~30 libraries
+ * (curl, gnutls, krb5, ldap, ...) and their constructors: ~15 ms of a ~4 ms trace
+ * (docs/performance.md), for a client that could never answer, as the helper gets
+ * no DEBUGINFOD_URLS (no network from the crash path). So the helper is linked
+ * with DT_SONAME libdebuginfod.so.1 (binding.gyp): glibc matches that name to the
+ * already loaded executable, which defines none of the debuginfod_* symbols, so
+ * libdwfl finds no client and searches only locally, as it would with the real
+ * library and no server. A loader that does not match the name loads the real
+ * library: slower, the same trace. */
 int dw_load(char *why, size_t why_size) {
   const char *dw_name = library_name("COREDUMP_TS_LIBDW", "libdw.so.1");
   const char *elf_name = library_name("COREDUMP_TS_LIBELF", "libelf.so.1");
