@@ -200,6 +200,26 @@ describe.skipIf(!existsSync(STACK_HELPER_PATH))('Content=stacks through the kern
     expect(full.entry['COREDUMP']).toBeUndefined();
   });
 
+  it('flood control: past RateLimitBurst= a stacks crash is logged, nothing stored', async () => {
+    const p = e2e.pipeline;
+    const exe = await compileCrasher('segv');
+    p.dropIn('content', 'Content=stacks\nRateLimitIntervalSec=1h\nRateLimitBurst=1');
+    const entries: JsonJournalEntry[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        entries.push((await crashThrough(p, () => startCrasher(exe, []))).entry);
+      }
+    } finally {
+      p.clearDropIns();
+    }
+    const [kept, limited] = entries;
+    expect(text(kept ?? {}, 'COREDUMP_TS_CONTENT')).toBe('stacks');
+    expect(text(kept ?? {}, 'COREDUMP_FILENAME')).toBeDefined();
+    expect(text(limited ?? {}, 'COREDUMP_TS_RATE_LIMITED')).toBe('1');
+    expect(text(limited ?? {}, 'COREDUMP_FILENAME')).toBeUndefined();
+    expect(text(limited ?? {}, 'COREDUMP_TS_CONTENT')).toBeUndefined();
+  });
+
   it('70 threads: the first 64 kept, the stacks core stays within its bound', async () => {
     const p = e2e.pipeline;
     const { exe, args } = (await buildStackPrograms()).threads70;
