@@ -15,7 +15,15 @@ export const CRASHERS_DIR = fileURLToPath(new URL('../fixtures/crashers/', impor
 export const CRASHERS_BUILD_DIR = join(tmpdir(), 'coredump-ts-crashers');
 
 export type CrasherName =
-  'segv' | 'abort' | 'sigbus' | 'sigfpe' | 'threads' | 'alloc' | 'setuid-drop' | 'sleeper';
+  | 'segv'
+  | 'abort'
+  | 'sigbus'
+  | 'sigfpe'
+  | 'threads'
+  | 'stacks-threads'
+  | 'alloc'
+  | 'setuid-drop'
+  | 'sleeper';
 
 const CFLAGS = ['-O0', '-g', '-Wall', '-pthread'];
 

@@ -98,6 +98,8 @@ export function formatInfo(ctx: VerbContext, entry: CoredumpEntry): string {
     if (core.sizeBytes !== undefined) add('Size on Disk', formatBytes(core.sizeBytes));
   } else
     add('Storage', core.state === 'journal' || core.state === 'truncated' ? 'journal' : 'none');
+  // Ours (Content=stacks): the stored core holds only what the stack traces need.
+  if (v('COREDUMP_TS_CONTENT') === 'stacks') add('Content', 'stack-only (mini core)');
   const pkgName = v('COREDUMP_PACKAGE_NAME');
   const pkgVersion = v('COREDUMP_PACKAGE_VERSION');
   if (pkgName !== undefined && pkgVersion !== undefined) add('Package', `${pkgName}/${pkgVersion}`);
@@ -175,6 +177,7 @@ export function infoJson(ctx: VerbContext, entry: CoredumpEntry): Record<string,
         : (core.state ?? 'none');
   if (core.filename !== undefined) out.Filename = core.filename;
   if (core.sizeBytes !== undefined) out.DiskSize = core.sizeBytes;
+  str('Content', 'COREDUMP_TS_CONTENT'); // ours: "full", or "stacks" for a mini core
   str('PackageName', 'COREDUMP_PACKAGE_NAME');
   str('PackageVersion', 'COREDUMP_PACKAGE_VERSION');
   const pkg = v('COREDUMP_PACKAGE_JSON');

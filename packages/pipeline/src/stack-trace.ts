@@ -51,6 +51,8 @@ export interface StackTraceStep {
    * open (the crashed process is held): build the mini core. Returns it, or undefined.
    */
   collect(core: { readonly written: boolean; readonly coreBytes: number }): Buffer | undefined;
+  /** Why collect() gave no mini core, for Content=stacks' log line. */
+  whyNoMiniCore(): string;
   /** After the privilege drop: run the helper on the mini core. Never rejects. */
   run(): Promise<StackTraceOutcome>;
 }
@@ -61,6 +63,7 @@ export function startStackTrace(opts: StackTraceOptions): StackTraceStep {
   let miniCore: Buffer | undefined;
   let helperFd: number | undefined;
   let why: string | undefined;
+  let skipped = 'no core was dumped';
   return {
     observer: builder,
     collect(core) {
@@ -76,6 +79,7 @@ export function startStackTrace(opts: StackTraceOptions): StackTraceStep {
           `Not generating stack trace: core size ${String(core.coreBytes)} is greater than ${String(opts.processSizeMax)} (the configured maximum)`,
         );
         why = ''; // logged already, at systemd's level
+        skipped = `core size ${String(core.coreBytes)} is greater than ProcessSizeMax=${String(opts.processSizeMax)}`;
         return undefined;
       }
       const mem = openProcMem(opts.procRoot, meta.pid, opts.pidfd);
@@ -100,6 +104,9 @@ export function startStackTrace(opts: StackTraceOptions): StackTraceStep {
       } finally {
         if (!('error' in mem)) mem.close();
       }
+    },
+    whyNoMiniCore() {
+      return why === undefined || why === '' ? skipped : why;
     },
     async run() {
       let trace: StackTrace | undefined;
@@ -169,20 +176,4 @@ export function traceOutcome(
     messageSuffix: trace === undefined ? '' : `\n\n${formatStackText(trace)}`,
     fields,
   };
-}
-
-/**
- * COREDUMP_TS_CONTENT of a stored core (a kept file or COREDUMP=). Only full cores are
- * stored so far: with Content=stacks the full core is stored, and a warning says so.
- */
-export function contentFields(
-  stored: { readonly filename: string | undefined; readonly journalCore: unknown },
-  content: string,
-  log: Log,
-): JournalField[] {
-  if (stored.filename === undefined && stored.journalCore === undefined) return [];
-  if (content === 'stacks') {
-    log.warn('Content=stacks is not implemented yet, the full core was stored.');
-  }
-  return [field(FIELD.TS_CONTENT, 'full')];
 }

@@ -8,6 +8,7 @@ import { CoredumpError, errnoText, isCoredumpError } from '@coredump-ts/protocol
 import { enlargePipe, punchHole } from '@coredump-ts/unix';
 
 import { capture, type CaptureResult } from './capture.js';
+import { contentFields, storeMiniCore, streamConfig } from './content.js';
 import { closeQuietly } from './fds.js';
 import { buildEntryFields, buildMessage } from './journal-entry.js';
 import { dropRefusedFieldNames } from './journal-names.js';
@@ -28,7 +29,7 @@ import {
   type SubmitRateLimit,
 } from './rate-limit.js';
 import { chooseDropTarget, dropTo, readCoredumpUser } from './privileges.js';
-import { contentFields, startStackTrace } from './stack-trace.js';
+import { startStackTrace } from './stack-trace.js';
 import { progressObserver, type CoreObserver } from './stream.js';
 import { vacuumCores } from './vacuum.js';
 
@@ -139,14 +140,20 @@ export async function submitCrash(
   try {
     cap = suppressed
       ? drainSuppressed(coreFd, limit.rejected !== true)
-      : capture(ctx, fields, coreFd, captureDeps);
+      : capture(ctx, fields, coreFd, { ...captureDeps, config: streamConfig(config) });
   } finally {
     notifier.close();
+  }
+  const miniCore = trace.collect(cap); // the crashed process is still held: before the drop
+  if (config.content === 'stacks' && !suppressed) {
+    cap = storeMiniCore(ctx, fields, cap, miniCore, {
+      ...captureDeps,
+      why: () => trace.whyNoMiniCore(),
+    });
   }
   if (!isJournald && !suppressed) cap = rescueJournalCore(ctx, fields, cap, captureDeps);
   if (cap.failure !== undefined) fail(cap.failure.error, cap.failure.what);
   if (cap.newFile !== undefined) vacuum(cap.newFile);
-  trace.collect(cap); // the crashed process is still held: before the drop
 
   try {
     if (deps.dropPrivileges ?? process.getuid?.() === 0) dropPrivileges(meta, log);
@@ -173,7 +180,7 @@ export async function submitCrash(
       [
         ...buildEntryFields(fields, meta, outcome),
         ...traced.fields,
-        ...contentFields(cap, config.content, log),
+        ...contentFields(cap, config.content),
         ...rateLimitFields(limit),
       ],
       log,
