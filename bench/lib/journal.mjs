@@ -5,6 +5,7 @@
 // __REALTIME_TIMESTAMP: the moment journald received it, independent of when
 // the poll noticed.
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -17,7 +18,7 @@ export async function coredumpEntries(sinceUs, pid) {
     '-q',
     '-o',
     'json',
-    '--output-fields=COREDUMP_PID,COREDUMP_FILENAME,COREDUMP_TRUNCATED,COREDUMP_COMM',
+    '--output-fields=COREDUMP_PID,COREDUMP_FILENAME,COREDUMP_TRUNCATED,COREDUMP_COMM,MESSAGE,COREDUMP_TS_RATE_LIMITED',
     `--since=@${Math.floor(sinceUs / 1e6) - 1}`,
     `MESSAGE_ID=${MESSAGE_ID_COREDUMP}`,
   ];
@@ -33,6 +34,9 @@ export async function coredumpEntries(sinceUs, pid) {
       realtimeUs: Number(e.__REALTIME_TIMESTAMP),
       filename: typeof e.COREDUMP_FILENAME === 'string' ? e.COREDUMP_FILENAME : undefined,
       truncated: e.COREDUMP_TRUNCATED,
+      // systemd 252 and ours both end MESSAGE with the trace (issue 16).
+      traced: typeof e.MESSAGE === 'string' && e.MESSAGE.includes('Stack trace of thread'),
+      rateLimited: e.COREDUMP_TS_RATE_LIMITED === '1',
     }));
 }
 
@@ -46,5 +50,34 @@ export async function waitForEntry(pid, sinceUs, timeoutMs) {
     if (Date.now() > deadline) return undefined;
     await sleep(interval);
     interval = Math.min(500, interval * 1.5);
+  }
+}
+
+const JOURNAL_SOCKET = '/run/systemd/journal/socket';
+
+/** Some process holds journald's native socket (a file left by a dead journald does not count). */
+export function journaldUp() {
+  try {
+    return readFileSync('/proc/net/unix', 'utf8')
+      .split('\n')
+      .some((l) => l.endsWith(` ${JOURNAL_SOCKET}`));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Entries need the machine's journald: wait up to timeoutMs for it (on a machine
+ * without systemd as PID 1 others may restart it), then fail with a clear reason.
+ */
+export async function requireJournald(timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!journaldUp()) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `journald is not running (nothing holds ${JOURNAL_SOCKET}): crash entries cannot be timed`,
+      );
+    }
+    await sleep(250);
   }
 }
