@@ -45,7 +45,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { socketActivate } from './lib/activate.mjs';
 import { onCleanup } from './lib/cleanup.mjs';
 import { startCrasher } from './lib/crash.mjs';
-import { coredumpEntries, requireJournald, waitForEntry } from './lib/journal.mjs';
+import { burstEntries, recordEntry, requireJournald } from './lib/journal.mjs';
 import { withKernelSettings } from './lib/kernel.mjs';
 import { ensureLibc6Dbg, libc6DbgInstalled } from './lib/libc6-dbg.mjs';
 import { crashOnCue, readRusage, rusageWrap } from './lib/native.mjs';
@@ -276,13 +276,7 @@ async function runCase(method, mib, fill) {
         result.reapedMs = Number(exit.reapedNs - t0Ns) / 1e6;
         result.signal = exit.signal;
         if (act !== undefined) {
-          const entry = await waitForEntry(crasher.pid, t0RealUs - 1000, 180_000);
-          if (entry !== undefined) {
-            result.entryMs = (entry.realtimeUs - t0RealUs) / 1000;
-            result.filename = entry.filename;
-            result.truncated = entry.truncated;
-            result.traced = entry.traced;
-          }
+          await recordEntry(result, crasher.pid, t0RealUs);
           await waitUntil(
             () => rusageFiles('worker').length > 0 && rusageFiles('handler').length > 0,
             60_000,
@@ -351,24 +345,12 @@ async function runBurst(method, limit, n) {
         const { t0RealUs } = t0s[0];
         await Promise.all(crashers.map((c) => c.exited));
         // Entries until all n are in, or nothing new for 5 s once every started worker is done.
-        let entries = [];
-        let last = Date.now();
-        const deadline = Date.now() + 180_000;
-        for (;;) {
-          const now = (await coredumpEntries(t0RealUs - 1000)).filter((e) => pids.has(e.pid));
-          if (now.length > entries.length) last = Date.now();
-          entries = now;
-          if (entries.length >= n || Date.now() > deadline) break;
+        const { entries, lastMs } = await burstEntries(pids, t0RealUs, (got) => {
           const handlers = rusageFiles('handler').length;
-          const workers = rusageFiles('worker').length;
-          if (Date.now() - last > 5000 && workers >= Math.min(handlers, entries.length)) break;
-          await sleep(250);
-        }
+          return rusageFiles('worker').length >= Math.min(handlers, got.length);
+        });
         result.recorded = entries.length;
-        result.lastMs =
-          entries.length === 0
-            ? undefined
-            : (Math.max(...entries.map((e) => e.realtimeUs)) - t0RealUs) / 1000;
+        result.lastMs = lastMs;
         result.handlers = rusageFiles('handler').length;
         result.workers = rusageFiles('worker').length;
         result.files = entries.map((e) => e.filename).filter((f) => f !== undefined);

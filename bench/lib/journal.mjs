@@ -81,3 +81,38 @@ export async function requireJournald(timeoutMs = 60_000) {
     await sleep(250);
   }
 }
+
+/**
+ * A burst's entries: polled until all of `pids` have one, or nothing new came
+ * for 5 s and `settled()` says no worker is still busy, or 180 s. Returns the
+ * entries and the time from t0RealUs to the last one.
+ */
+export async function burstEntries(pids, t0RealUs, settled) {
+  let entries = [];
+  let last = Date.now();
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const now = (await coredumpEntries(t0RealUs - 1000)).filter((e) => pids.has(e.pid));
+    if (now.length > entries.length) last = Date.now();
+    entries = now;
+    if (entries.length >= pids.size || Date.now() > deadline) break;
+    if (Date.now() - last > 5000 && settled(entries)) break;
+    await sleep(250);
+  }
+  const lastMs =
+    entries.length === 0
+      ? undefined
+      : (Math.max(...entries.map((e) => e.realtimeUs)) - t0RealUs) / 1000;
+  return { entries, lastMs };
+}
+
+/** Waits for one crash's entry and records it in `result` (entryMs from t0RealUs, file, trace). */
+export async function recordEntry(result, pid, t0RealUs) {
+  const entry = await waitForEntry(pid, t0RealUs - 1000, 180_000);
+  if (entry === undefined) return undefined;
+  result.entryMs = (entry.realtimeUs - t0RealUs) / 1000;
+  result.filename = entry.filename;
+  result.truncated = entry.truncated;
+  result.traced = entry.traced;
+  return entry;
+}

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { onCleanup } from './cleanup.mjs';
 import { startCrasher } from './crash.mjs';
-import { coredumpEntries, requireJournald, waitForEntry } from './journal.mjs';
+import { burstEntries, recordEntry, requireJournald, waitForEntry } from './journal.mjs';
 import { withKernelSettings } from './kernel.mjs';
 import { followWorker, startManager } from './manager.mjs';
 import { procMemory, procStat, ticksToMs } from './proc.mjs';
@@ -46,13 +46,7 @@ export async function runSocketCase(ctx, spec, method, mib, fill) {
         const exit = await crasher.exited;
         result.reapedMs = Number(exit.reapedNs - t0Ns) / 1e6;
         result.signal = exit.signal;
-        const entry = await waitForEntry(crasher.pid, t0RealUs - 1000, 180_000);
-        if (entry !== undefined) {
-          result.entryMs = (entry.realtimeUs - t0RealUs) / 1000;
-          result.filename = entry.filename;
-          result.truncated = entry.truncated;
-          result.traced = entry.traced;
-        }
+        await recordEntry(result, crasher.pid, t0RealUs);
         const f = await follow;
         if (f?.reaped) {
           // The manager has reaped it: its CPU (and its helper's) is in cutime+cstime now.
@@ -118,22 +112,11 @@ export async function runSocketBurst(ctx, spec, method, limit, n) {
         await Promise.all(crashers.map((c) => c.exited));
         // Every crash has been reaped, so the kernel is done with every connection;
         // entries until all n are in, or nothing new for 5 s once no worker is busy.
-        let entries = [];
-        let last = Date.now();
-        const deadline = Date.now() + 180_000;
-        for (;;) {
-          const now = (await coredumpEntries(t0RealUs - 1000)).filter((e) => pids.has(e.pid));
-          if (now.length > entries.length) last = Date.now();
-          entries = now;
-          if (entries.length >= n || Date.now() > deadline) break;
-          if (Date.now() - last > 5000 && mgr.workers().length <= 1) break;
-          await sleep(250);
-        }
+        const { entries, lastMs } = await burstEntries(pids, t0RealUs, () => {
+          return mgr.workers().length <= 1;
+        });
         result.recorded = entries.length;
-        result.lastMs =
-          entries.length === 0
-            ? undefined
-            : (Math.max(...entries.map((e) => e.realtimeUs)) - t0RealUs) / 1000;
+        result.lastMs = lastMs;
         result.files = entries.map((e) => e.filename).filter((f) => f !== undefined);
       },
     );
