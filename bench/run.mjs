@@ -276,7 +276,7 @@ async function runCase(method, mib, fill) {
         result.reapedMs = Number(exit.reapedNs - t0Ns) / 1e6;
         result.signal = exit.signal;
         if (act !== undefined) {
-          await recordEntry(result, crasher.pid, t0RealUs);
+          await recordEntry(result, crasher.pid, t0RealUs, () => rusageFiles('worker').length > 0);
           await waitUntil(
             () => rusageFiles('worker').length > 0 && rusageFiles('handler').length > 0,
             60_000,
@@ -390,6 +390,7 @@ for (const mib of SIZES) {
           continue;
         }
         results.push(r);
+        for (const e of r.errors ?? []) notes.push(`${method} ${mib} MiB ${fill} run ${run}: ${e}`);
         log(
           `${method.padEnd(7)} ${String(mib).padStart(4)} MiB ${fill.padEnd(6)} run ${run}: ` +
             `entry ${fmtMs(r.entryMs)}, reaped ${fmtMs(r.reapedMs)}` +
@@ -454,6 +455,7 @@ if (methods.includes('socket') && FLOOD_REPEATS > 0) {
   for (let run = 1; run <= RUNS; run++) {
     const batch = await runFloodBatch(SOCKET_CTX, FLOOD_MIB, FLOOD_REPEATS);
     flood.push(...batch);
+    for (const c of batch) for (const e of c.errors ?? []) notes.push(`flood run ${run}: ${e}`);
     log(
       `flood ${FLOOD_MIB} MiB run ${run}: ` +
         batch

@@ -40,14 +40,18 @@ export async function coredumpEntries(sinceUs, pid) {
     }));
 }
 
-/** Wait for the entry of one crash; undefined at the deadline. */
-export async function waitForEntry(pid, sinceUs, timeoutMs) {
+/**
+ * Wait for the entry of one crash; undefined at the deadline, or once pointless()
+ * (e.g. the worker is gone, having failed to reach a restarted journald).
+ */
+export async function waitForEntry(pid, sinceUs, timeoutMs, pointless = () => false) {
   const deadline = Date.now() + timeoutMs;
   let interval = 20;
   for (;;) {
+    const stop = pointless();
     const [entry] = await coredumpEntries(sinceUs, pid);
     if (entry !== undefined) return entry;
-    if (Date.now() > deadline) return undefined;
+    if (stop || Date.now() > deadline) return undefined;
     await sleep(interval);
     interval = Math.min(500, interval * 1.5);
   }
@@ -106,9 +110,23 @@ export async function burstEntries(pids, t0RealUs, settled) {
   return { entries, lastMs };
 }
 
-/** Waits for one crash's entry and records it in `result` (entryMs from t0RealUs, file, trace). */
-export async function recordEntry(result, pid, t0RealUs) {
-  const entry = await waitForEntry(pid, t0RealUs - 1000, 180_000);
+/** A condition that holds once cond() has been true for ms (checked at each call). */
+export function trueFor(cond, ms) {
+  let since;
+  return () => {
+    if (!cond()) since = undefined;
+    else since ??= Date.now();
+    return since !== undefined && Date.now() - since >= ms;
+  };
+}
+
+/**
+ * Waits for one crash's entry and records it in `result` (entryMs from t0RealUs,
+ * file, trace). workerDone(): the worker has exited (an entry comes before that):
+ * 5 s after it, the wait ends.
+ */
+export async function recordEntry(result, pid, t0RealUs, workerDone = () => false) {
+  const entry = await waitForEntry(pid, t0RealUs - 1000, 180_000, trueFor(workerDone, 5000));
   if (entry === undefined) return undefined;
   result.entryMs = (entry.realtimeUs - t0RealUs) / 1000;
   result.filename = entry.filename;

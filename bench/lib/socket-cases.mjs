@@ -4,13 +4,22 @@
 // suppressed crashes (issue 18). The manager is started once per case (once
 // per batch for flood control) BEFORE the crash is cued, and the crash is
 // timed only once its idle worker has finished starting.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { onCleanup } from './cleanup.mjs';
 import { startCrasher } from './crash.mjs';
-import { burstEntries, recordEntry, requireJournald, waitForEntry } from './journal.mjs';
+import { burstEntries, recordEntry, requireJournald } from './journal.mjs';
 import { withKernelSettings } from './kernel.mjs';
 import { followWorker, startManager } from './manager.mjs';
 import { procMemory, procStat, ticksToMs } from './proc.mjs';
@@ -26,6 +35,7 @@ export async function runSocketCase(ctx, spec, method, mib, fill) {
   await crasher.ready;
   const socketPath = `${ctx.tmp}/kernel.sock`;
   const storage = ctx.storage;
+  const logFrom = logSize(ctx);
   const mgr = await startManager({
     socketPath,
     env: { COREDUMP_TS_STORAGE: storage, ...spec.env },
@@ -38,29 +48,55 @@ export async function runSocketCase(ctx, spec, method, mib, fill) {
   try {
     await withKernelSettings(
       { corePattern: `@@${socketPath}`, corePipeLimit: String(ctx.pipeLimit) },
-      async () => {
-        const [busy] = mgr.workers();
-        const cpu0 = mgr.reapedCpuTicks();
-        const { t0Ns, t0RealUs } = crasher.fire();
-        const follow = busy === undefined ? undefined : followWorker(busy);
-        const exit = await crasher.exited;
-        result.reapedMs = Number(exit.reapedNs - t0Ns) / 1e6;
-        result.signal = exit.signal;
-        await recordEntry(result, crasher.pid, t0RealUs);
-        const f = await follow;
-        if (f?.reaped) {
-          // The manager has reaped it: its CPU (and its helper's) is in cutime+cstime now.
-          result.worker = {
-            cpuMs: ticksToMs(mgr.reapedCpuTicks() - cpu0),
-            maxRssKiB: f.peakKiB,
-          };
-        }
-      },
+      () => crashIntoManager(ctx, mgr, crasher, result, logFrom),
     );
   } finally {
     await mgr.stop();
   }
   return result;
+}
+
+/**
+ * Cues one crash at a settled manager (core_pattern already `@@` its socket) and
+ * records crash->reaped, its entry (returned), and the busy worker's CPU and peak RSS.
+ */
+async function crashIntoManager(ctx, mgr, crasher, result, logFrom) {
+  const [busy] = mgr.workers();
+  const cpu0 = mgr.reapedCpuTicks();
+  const { t0Ns, t0RealUs } = crasher.fire();
+  let workerDone = false;
+  const follow =
+    busy === undefined
+      ? undefined
+      : followWorker(busy).then((f) => {
+          workerDone = true;
+          return f;
+        });
+  const exit = await crasher.exited;
+  result.reapedMs = Number(exit.reapedNs - t0Ns) / 1e6;
+  result.signal = exit.signal;
+  const entry = await recordEntry(result, crasher.pid, t0RealUs, () => workerDone);
+  if (entry === undefined) result.errors = managerErrors(ctx, logFrom);
+  const f = await follow;
+  if (f?.reaped) {
+    // The manager has reaped it: its CPU (and its helper's) is in cutime+cstime now.
+    result.worker = { cpuMs: ticksToMs(mgr.reapedCpuTicks() - cpu0), maxRssKiB: f.peakKiB };
+  }
+  return entry;
+}
+
+const logSize = (ctx) =>
+  existsSync(`${ctx.tmp}/manager.log`) ? statSync(`${ctx.tmp}/manager.log`).size : 0;
+
+/** Error and warning lines the manager and its workers logged since `from` (bytes). */
+function managerErrors(ctx, from) {
+  const path = `${ctx.tmp}/manager.log`;
+  if (!existsSync(path)) return [];
+  return readFileSync(path)
+    .subarray(from)
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => /^<[0-4]>/.test(l));
 }
 
 /** One crash drained by the C floor on the kernel socket: crash->reaped only. */
@@ -228,21 +264,16 @@ export async function runFloodBatch(ctx, mib, k) {
       await mgr.settled();
       await requireJournald();
       const r = { i, pid: crasher.pid };
-      await withKernelSettings(
+      const logFrom = logSize(ctx);
+      const entry = await withKernelSettings(
         { corePattern: `@@${socketPath}`, corePipeLimit: String(ctx.pipeLimit) },
-        async () => {
-          const { t0Ns, t0RealUs } = crasher.fire();
-          const exit = await crasher.exited;
-          r.reapedMs = Number(exit.reapedNs - t0Ns) / 1e6;
-          const entry = await waitForEntry(crasher.pid, t0RealUs - 1000, 180_000);
-          if (entry !== undefined) {
-            r.entryMs = (entry.realtimeUs - t0RealUs) / 1000;
-            r.stored = entry.filename !== undefined && existsSync(entry.filename);
-            r.rateLimited = entry.rateLimited;
-            if (entry.filename !== undefined) rmSync(entry.filename, { force: true });
-          }
-        },
+        () => crashIntoManager(ctx, mgr, crasher, r, logFrom),
       );
+      if (entry !== undefined) {
+        r.stored = entry.filename !== undefined && existsSync(entry.filename);
+        r.rateLimited = entry.rateLimited;
+        if (entry.filename !== undefined) rmSync(entry.filename, { force: true });
+      }
       crashes.push(r);
     }
   } finally {
