@@ -705,7 +705,8 @@ if (idle !== undefined) {
   t17.push([
     'idle CPU',
     `${idle.seconds} s window${idle.sameProcesses ? '' : ', processes changed'}`,
-    `${fmt(idle.cpuMs)} ms = ${fmt(idle.cpuPercent, 2)}% of one core`,
+    `${fmt(idle.cpuMs)} ms (manager ${fmt(idle.managerCpuMs)} ms) = ` +
+      `${fmt(idle.cpuPercent, 2)}% of one core`,
     '~0',
     verdict(idle.cpuPercent, idle.cpuPercent < 0.5),
   ]);

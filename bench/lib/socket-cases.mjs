@@ -184,9 +184,11 @@ export async function measureIdle(ctx, seconds) {
       pids.map((p) => procStat(p)).reduce((sum, s) => sum + (s ? s.utime + s.stime : 0), 0);
     const t0 = performance.now();
     const c0 = ticks(before);
+    const m0 = ticks([mgr.pid]);
     await sleep(seconds * 1000);
     const after = pidsAt();
     const c1 = ticks(before);
+    const managerTicks = ticks([mgr.pid]) - m0;
     const wallMs = performance.now() - t0;
     const rssKiB = after.map((p) => procMemory(p)?.rssKiB ?? 0);
     return {
@@ -196,6 +198,7 @@ export async function measureIdle(ctx, seconds) {
       managerRssBytes: rssKiB[0] * 1024,
       cpuMs: ticksToMs(c1 - c0),
       cpuPercent: (ticksToMs(c1 - c0) / wallMs) * 100,
+      managerCpuMs: ticksToMs(managerTicks),
       seconds,
     };
   } finally {
