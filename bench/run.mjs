@@ -430,6 +430,7 @@ if (!opt['skip-burst'] && BURST > 0) {
       const b = await runBurst(method, limit, BURST);
       if (b.skipped !== undefined) notes.push(`burst ${method}: skipped, ${b.skipped}`);
       else {
+        for (const e of b.errors ?? []) notes.push(`burst ${method} limit ${limit}: ${e}`);
         bursts.push(b);
         log(
           `burst ${method} core_pipe_limit=${limit}: ${b.recorded}/${b.n} recorded, last ${fmtMs(b.lastMs)}`,

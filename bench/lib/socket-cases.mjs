@@ -133,6 +133,7 @@ export async function runSocketBurst(ctx, spec, method, limit, n) {
   await Promise.all(crashers.map((c) => c.ready));
   const pids = new Set(crashers.map((c) => c.pid));
   const socketPath = `${ctx.tmp}/kernel.sock`;
+  const logFrom = logSize(ctx);
   const mgr = await startManager({
     socketPath,
     env: { COREDUMP_TS_STORAGE: ctx.storage, ...spec.env },
@@ -153,6 +154,15 @@ export async function runSocketBurst(ctx, spec, method, limit, n) {
         });
         result.recorded = entries.length;
         result.lastMs = lastMs;
+        if (entries.length < n) {
+          // One line per kind (pids aside), with how often it came.
+          const kinds = new Map();
+          for (const line of managerErrors(ctx, logFrom)) {
+            const key = line.replace(/\d+/g, 'N');
+            kinds.set(key, { line, count: (kinds.get(key)?.count ?? 0) + 1 });
+          }
+          result.errors = [...kinds.values()].map((k) => `${k.count} x ${k.line}`);
+        }
         result.files = entries.map((e) => e.filename).filter((f) => f !== undefined);
       },
     );
