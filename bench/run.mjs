@@ -1,14 +1,29 @@
 #!/usr/bin/node
-// npm run bench: the same crashes handled three ways, in one run on one machine:
-//   ours     our handler in core_pattern, our worker under systemd-socket-activate
-//   systemd  systemd-coredump 252's handler and worker (when installed)
-//   floor    core_pattern `|/bin/dd of=/dev/null bs=1M`: only draining the pipe
-// and prints medians and ratios next to issue 7's targets. Measures, asserts
-// nothing. See docs/performance.md for what each figure means and how it is taken.
+// npm run bench: the same crashes handled several ways, in one run on one machine:
+//   ours            pipe path: our handler in core_pattern, our worker under
+//                   systemd-socket-activate
+//   ours-notrace    the same with the worker's libdw unloadable (COREDUMP_TS_LIBDW=/nonexistent):
+//                   no stack trace in the entry (issue 16's with/without)
+//   socket          kernel coredump socket (issue 17): our resident manager
+//                   (coredumpd --manager) on a bench socket, core_pattern `@@<socket>`,
+//                   started per case before the cue, its idle worker already started
+//   socket-notrace  the same with COREDUMP_TS_LIBDW=/nonexistent for its workers
+//   systemd         systemd-coredump 252's handler and worker (when installed)
+//   floor           core_pattern `|/bin/dd of=/dev/null bs=1M`: only draining the pipe
+//   socket-floor    bench/lib/socket-floor.c draining the kernel socket (`@@<socket>`)
+// plus a burst per core_pipe_limit, socket mode's idle cost, and flood control's
+// suppressed crashes (issue 18), and prints medians and ratios next to issues 7,
+// 16, 17 and 18's targets. Measures, asserts nothing. See docs/performance.md for
+// what each figure means and how it is taken.
 //
 // Options: --sizes 1,64,512,2048  --fills touch,random  --runs 3
-//          --only ours,systemd,floor  --skip-systemd  --install-systemd
+//          --only ours,ours-notrace,socket,socket-notrace,systemd,floor,socket-floor
+//          --notrace-fills touch (fills the two -notrace methods run at)
+//          --skip-systemd  --install-systemd
 //          --startup-runs 15  --burst 64  --burst-limits 16,64  --skip-burst
+//          --idle-seconds 10 (socket mode's idle window; 0 = skip)
+//          --flood-mib 512  --flood-repeats 3 (suppressed crashes per batch; 0 = skip)
+//          --libc6-dbg (install libc6-dbg for the run, removed afterwards if it was not there)
 //          --skip-coredumpctl (the 5,000-entry `list` timing, bench/coredumpctl-list.mjs)
 //          --skip-exporter (the exporter's scrape timing, bench/exporter-scrape.mjs)
 //          --json FILE (raw per-run results)
@@ -30,9 +45,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { socketActivate } from './lib/activate.mjs';
 import { onCleanup } from './lib/cleanup.mjs';
 import { startCrasher } from './lib/crash.mjs';
-import { coredumpEntries, waitForEntry } from './lib/journal.mjs';
+import { burstEntries, recordEntry, requireJournald } from './lib/journal.mjs';
 import { withKernelSettings } from './lib/kernel.mjs';
+import { ensureLibc6Dbg, libc6DbgInstalled } from './lib/libc6-dbg.mjs';
 import { crashOnCue, readRusage, rusageWrap } from './lib/native.mjs';
+import {
+  measureIdle,
+  runFloodBatch,
+  runSocketBurst,
+  runSocketCase,
+  runSocketFloorCase,
+} from './lib/socket-cases.mjs';
+import { socketFloorBinary } from './lib/socket-floor.mjs';
 import { fmt, fmtMiB, fmtMs, fmtRatio, median, ratio, table } from './lib/stats.mjs';
 
 const { values: opt } = parseArgs({
@@ -40,7 +64,15 @@ const { values: opt } = parseArgs({
     sizes: { type: 'string', default: '1,64,512,2048' },
     fills: { type: 'string', default: 'touch,random' },
     runs: { type: 'string', default: '3' },
-    only: { type: 'string', default: 'ours,systemd,floor' },
+    only: {
+      type: 'string',
+      default: 'ours,ours-notrace,socket,socket-notrace,systemd,floor,socket-floor',
+    },
+    'notrace-fills': { type: 'string', default: 'touch' },
+    'idle-seconds': { type: 'string', default: '10' },
+    'flood-mib': { type: 'string', default: '512' },
+    'flood-repeats': { type: 'string', default: '3' },
+    'libc6-dbg': { type: 'boolean', default: false },
     'skip-systemd': { type: 'boolean', default: false },
     'install-systemd': { type: 'boolean', default: false },
     'startup-runs': { type: 'string', default: '15' },
@@ -67,6 +99,12 @@ const STARTUP_RUNS = Number(opt['startup-runs']);
 const BURST = Number(opt.burst);
 const BURST_LIMITS = list(opt['burst-limits']).map(Number);
 const PIPE_LIMIT = 16; // systemd's sysctl.d/50-coredump.conf value
+const NOTRACE_FILLS = list(opt['notrace-fills']);
+const IDLE_SECONDS = Number(opt['idle-seconds']);
+const FLOOD_MIB = Number(opt['flood-mib']);
+const FLOOD_REPEATS = Number(opt['flood-repeats']);
+/** The worker's libdw cannot be loaded: the trace step runs up to its dlopen and gives up. */
+const NO_LIBDW = { COREDUMP_TS_LIBDW: '/nonexistent' };
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HANDLER = `${ROOT}packages/handler/dist/main.cjs`;
@@ -95,6 +133,23 @@ if (opt['install-systemd'] && !existsSync(SD_BIN)) {
 }
 let methods = list(opt.only);
 const notes = [];
+const KNOWN = [
+  'ours',
+  'ours-notrace',
+  'socket',
+  'socket-notrace',
+  'systemd',
+  'floor',
+  'socket-floor',
+];
+for (const m of methods.filter((x) => !KNOWN.includes(x))) {
+  console.error(`bench: --only ${m}: unknown method (known: ${KNOWN.join(', ')})`);
+  process.exit(2);
+}
+const libc6Dbg = opt['libc6-dbg'] ? ensureLibc6Dbg() : undefined;
+const libc6DbgLine = `libc6-dbg: ${libc6DbgInstalled() ? 'installed' : 'not installed'}${
+  libc6Dbg === undefined ? '' : ` (${libc6Dbg})`
+}`;
 if (opt['skip-systemd']) methods = methods.filter((m) => m !== 'systemd');
 if (methods.includes('systemd') && !existsSync(SD_BIN)) {
   notes.push(`systemd-coredump is not installed (${SD_BIN}); use --install-systemd`);
@@ -112,6 +167,13 @@ onCleanup(() => rmSync(OUR_STORAGE, { recursive: true, force: true }));
 
 const RW = rusageWrap();
 const CRASHER = crashOnCue();
+const SOCKET_CTX = {
+  crasher: CRASHER,
+  floorBinary: socketFloorBinary(),
+  tmp: TMP,
+  pipeLimit: PIPE_LIMIT,
+  storage: OUR_STORAGE,
+};
 const wrapper = (name, lines) => {
   const path = `${TMP}/${name}`;
   writeFileSync(path, `#!/bin/sh\n${lines.join('\n')}\n`);
@@ -126,15 +188,20 @@ const H_OURS = wrapper('h-ours', [
 ]);
 const H_SD = wrapper('h-sd', [`exec ${RW} ${OUT}/handler ${SD_BIN} "$@"`]);
 
-const METHODS = {
-  ours: {
-    corePattern: `|${H_OURS} %P %u %g %s %t %c %h %d %F %I`,
-    activate: {
-      socketPath: OUR_SOCKET,
-      command: [RW, `${OUT}/worker`, NODE, WORKER],
-      env: { ...WORKER_ENV, COREDUMP_TS_STORAGE: OUR_STORAGE },
-    },
+const oursPipe = (env) => ({
+  corePattern: `|${H_OURS} %P %u %g %s %t %c %h %d %F %I`,
+  activate: {
+    socketPath: OUR_SOCKET,
+    command: [RW, `${OUT}/worker`, NODE, WORKER],
+    env: { ...WORKER_ENV, ...env, COREDUMP_TS_STORAGE: OUR_STORAGE },
   },
+});
+const METHODS = {
+  ours: oursPipe({}),
+  'ours-notrace': oursPipe(NO_LIBDW),
+  socket: { socket: { env: { ...WORKER_ENV } } },
+  'socket-notrace': { socket: { env: { ...WORKER_ENV, ...NO_LIBDW } } },
+  'socket-floor': { socketFloor: true },
   systemd: {
     corePattern: `|${H_SD} %P %u %g %s %t 9223372036854775808 %h %d`,
     activate: { socketPath: SD_SOCKET, command: [RW, `${OUT}/worker`, SD_BIN] },
@@ -187,6 +254,10 @@ const coreSizeCache = new Map(); // `${mib}/${fill}` -> bytes
 // ---- one crash ------------------------------------------------------------------------
 async function runCase(method, mib, fill) {
   const m = METHODS[method];
+  if (m.socketFloor) return runSocketFloorCase(SOCKET_CTX, method, mib, fill);
+  if (m.corePattern !== METHODS.floor.corePattern) await requireJournald();
+  if (m.socket !== undefined)
+    return finishCase(await runSocketCase(SOCKET_CTX, m.socket, method, mib, fill));
   const crasher = startCrasher(CRASHER, mib, fill);
   await crasher.ready; // the fill is done before the lock is taken
   if (method === 'systemd' && !(await systemdSocketFree())) {
@@ -205,12 +276,7 @@ async function runCase(method, mib, fill) {
         result.reapedMs = Number(exit.reapedNs - t0Ns) / 1e6;
         result.signal = exit.signal;
         if (act !== undefined) {
-          const entry = await waitForEntry(crasher.pid, t0RealUs - 1000, 180_000);
-          if (entry !== undefined) {
-            result.entryMs = (entry.realtimeUs - t0RealUs) / 1000;
-            result.filename = entry.filename;
-            result.truncated = entry.truncated;
-          }
+          await recordEntry(result, crasher.pid, t0RealUs, () => rusageFiles('worker').length > 0);
           await waitUntil(
             () => rusageFiles('worker').length > 0 && rusageFiles('handler').length > 0,
             60_000,
@@ -227,6 +293,12 @@ async function runCase(method, mib, fill) {
       }
     },
   );
+  return finishCase(result);
+}
+
+/** Sizes of the stored core (then removed) and bytes written, for the table. */
+async function finishCase(result) {
+  const { mib, fill } = result;
   if (result.filename !== undefined && existsSync(result.filename)) {
     const st = statSync(result.filename);
     result.storedBytes = st.size;
@@ -248,6 +320,13 @@ async function runCase(method, mib, fill) {
 // ---- burst ------------------------------------------------------------------------------
 async function runBurst(method, limit, n) {
   const m = METHODS[method];
+  await requireJournald();
+  if (m.socket !== undefined) {
+    const b = await runSocketBurst(SOCKET_CTX, m.socket, method, limit, n);
+    b.overLimit = overLimitLines(b.pids);
+    delete b.pids;
+    return b;
+  }
   const crashers = Array.from({ length: n }, () => startCrasher(CRASHER, 1, 'touch'));
   await Promise.all(crashers.map((c) => c.ready));
   if (method === 'systemd' && !(await systemdSocketFree())) {
@@ -266,24 +345,12 @@ async function runBurst(method, limit, n) {
         const { t0RealUs } = t0s[0];
         await Promise.all(crashers.map((c) => c.exited));
         // Entries until all n are in, or nothing new for 5 s once every started worker is done.
-        let entries = [];
-        let last = Date.now();
-        const deadline = Date.now() + 180_000;
-        for (;;) {
-          const now = (await coredumpEntries(t0RealUs - 1000)).filter((e) => pids.has(e.pid));
-          if (now.length > entries.length) last = Date.now();
-          entries = now;
-          if (entries.length >= n || Date.now() > deadline) break;
+        const { entries, lastMs } = await burstEntries(pids, t0RealUs, (got) => {
           const handlers = rusageFiles('handler').length;
-          const workers = rusageFiles('worker').length;
-          if (Date.now() - last > 5000 && workers >= Math.min(handlers, entries.length)) break;
-          await sleep(250);
-        }
+          return rusageFiles('worker').length >= Math.min(handlers, got.length);
+        });
         result.recorded = entries.length;
-        result.lastMs =
-          entries.length === 0
-            ? undefined
-            : (Math.max(...entries.map((e) => e.realtimeUs)) - t0RealUs) / 1000;
+        result.lastMs = lastMs;
         result.handlers = rusageFiles('handler').length;
         result.workers = rusageFiles('worker').length;
         result.files = entries.map((e) => e.filename).filter((f) => f !== undefined);
@@ -294,13 +361,19 @@ async function runBurst(method, limit, n) {
   );
   for (const f of result.files) rmSync(f, { force: true });
   delete result.files;
-  // The kernel logs each dump it skips: "Pid N(comm) over core_pipe_limit" (older),
-  // "coredump: N(comm): over core_pipe_limit, skipping core dump" (6.x).
-  const kmsg = execFileSync('dmesg', { encoding: 'utf8', maxBuffer: 1 << 26 });
-  result.overLimit = [
-    ...kmsg.matchAll(/(?:Pid |coredump: )(\d+)\([^)]*\):? over core_pipe_limit/g),
-  ].filter((x) => pids.has(Number(x[1]))).length;
+  result.overLimit = overLimitLines(pids);
   return result;
+}
+
+/**
+ * The kernel logs each dump it skips: "Pid N(comm) over core_pipe_limit" (older),
+ * "coredump: N(comm): over core_pipe_limit, skipping core dump" (6.x).
+ */
+function overLimitLines(pids) {
+  const kmsg = execFileSync('dmesg', { encoding: 'utf8', maxBuffer: 1 << 26 });
+  return [...kmsg.matchAll(/(?:Pid |coredump: )(\d+)\([^)]*\):? over core_pipe_limit/g)].filter(
+    (x) => pids.has(Number(x[1])),
+  ).length;
 }
 
 // ---- the matrix -------------------------------------------------------------------------
@@ -310,12 +383,14 @@ for (const mib of SIZES) {
   for (const fill of FILLS) {
     for (let run = 1; run <= RUNS; run++) {
       for (const method of methods) {
+        if (method.endsWith('-notrace') && !NOTRACE_FILLS.includes(fill)) continue;
         const r = await runCase(method, mib, fill);
         if (r.skipped !== undefined) {
           notes.push(`${method} ${mib} MiB ${fill}: skipped, ${r.skipped}`);
           continue;
         }
         results.push(r);
+        for (const e of r.errors ?? []) notes.push(`${method} ${mib} MiB ${fill} run ${run}: ${e}`);
         log(
           `${method.padEnd(7)} ${String(mib).padStart(4)} MiB ${fill.padEnd(6)} run ${run}: ` +
             `entry ${fmtMs(r.entryMs)}, reaped ${fmtMs(r.reapedMs)}` +
@@ -351,16 +426,46 @@ if (methods.includes('ours') && STARTUP_RUNS > 0) {
 const bursts = [];
 if (!opt['skip-burst'] && BURST > 0) {
   for (const limit of BURST_LIMITS) {
-    for (const method of methods.filter((x) => x !== 'floor')) {
+    for (const method of methods.filter((x) => ['ours', 'systemd', 'socket'].includes(x))) {
       const b = await runBurst(method, limit, BURST);
       if (b.skipped !== undefined) notes.push(`burst ${method}: skipped, ${b.skipped}`);
       else {
+        for (const e of b.errors ?? []) notes.push(`burst ${method} limit ${limit}: ${e}`);
         bursts.push(b);
         log(
           `burst ${method} core_pipe_limit=${limit}: ${b.recorded}/${b.n} recorded, last ${fmtMs(b.lastMs)}`,
         );
       }
     }
+  }
+}
+
+// Socket mode's idle cost: the manager and its idle worker, nothing crashing.
+let idle;
+if (methods.includes('socket') && IDLE_SECONDS > 0) {
+  idle = await measureIdle(SOCKET_CTX, IDLE_SECONDS);
+  log(
+    `socket idle: ${idle.processes} processes, RSS ${fmtMiB(idle.rssBytes)}, ` +
+      `CPU ${fmt(idle.cpuMs)} ms in ${idle.seconds} s`,
+  );
+}
+
+// Flood control (issue 18) in socket mode: 1 stored + FLOOD_REPEATS suppressed, RUNS batches.
+const flood = [];
+if (methods.includes('socket') && FLOOD_REPEATS > 0) {
+  for (let run = 1; run <= RUNS; run++) {
+    const batch = await runFloodBatch(SOCKET_CTX, FLOOD_MIB, FLOOD_REPEATS);
+    flood.push(...batch);
+    for (const c of batch) for (const e of c.errors ?? []) notes.push(`flood run ${run}: ${e}`);
+    log(
+      `flood ${FLOOD_MIB} MiB run ${run}: ` +
+        batch
+          .map(
+            (c) =>
+              `${c.stored ? 'stored' : c.rateLimited ? 'suppressed' : 'other'} ${fmtMs(c.entryMs)}`,
+          )
+          .join(', '),
+    );
   }
 }
 
@@ -385,6 +490,8 @@ const summary = (method, mib, fill) => {
     allocated: med(rs, (r) => r.allocatedBytes),
     core: med(rs, (r) => r.coreBytes),
     truncated: rs.some((r) => r.truncated !== undefined),
+    traced: rs.filter((r) => r.traced).length,
+    hasEntries: rs.some((r) => r.entryMs !== undefined),
   };
 };
 
@@ -395,6 +502,7 @@ const header = [
   'n',
   'crash->entry',
   'crash->reaped',
+  'trace',
   'handler CPU',
   'handler RSS',
   'worker CPU',
@@ -421,6 +529,7 @@ for (const mib of SIZES) {
         s.n,
         fmtMs(s.entryMs),
         fmtMs(s.reapedMs),
+        s.hasEntries ? `${s.traced}/${s.n}` : '-',
         s.handlerCpu === undefined ? '-' : `${fmt(s.handlerCpu)} ms`,
         fmtMiB(s.handlerRss),
         s.workerCpu === undefined ? '-' : `${fmt(s.workerCpu)} ms`,
@@ -442,8 +551,16 @@ console.log(
   'crash->entry: journald receive time of the entry minus the moment the crash was cued;',
 );
 console.log(
-  'crash->reaped: waitpid of the crashed process; floor = dd draining the pipe (no entry).',
+  'crash->reaped: waitpid of the crashed process; floor = dd draining the pipe, socket-floor =',
 );
+console.log(
+  'C draining the kernel socket (no entry); trace: entries whose MESSAGE has a stack trace.',
+);
+console.log(
+  "socket rows: worker CPU from the manager's cutime+cstime once it reaped the worker (10 ms ticks),",
+);
+console.log('worker RSS its VmHWM sampled every 10 ms; the manager runs no handler.');
+console.log(libc6DbgLine);
 console.log(table(rows));
 
 const targets = [['target', 'case', 'measured', 'goal', 'verdict']];
@@ -527,7 +644,7 @@ if (hm !== undefined) {
     verdict(r, r <= 1.5),
   ]);
 }
-for (const b of bursts) {
+for (const b of bursts.filter((x) => x.method !== 'socket')) {
   targets.push([
     `burst ${b.method}`,
     `${b.n} x 1 MiB, core_pipe_limit=${b.limit}`,
@@ -539,6 +656,133 @@ for (const b of bursts) {
 }
 console.log('\nTargets (issue 7), measured:');
 console.log(table(targets));
+
+// Issue 17: socket mode against systemd 252's pipe path and the socket floor.
+const traceNote = (key) => {
+  const x = S[key];
+  return x === undefined || !x.hasEntries ? '' : ` (traces ${x.traced}/${x.n})`;
+};
+const t17 = [['target', 'case', 'measured', 'goal', 'verdict']];
+if (SIZES.includes(1)) {
+  for (const fill of FILLS) {
+    const r = ratio(S[`socket/1/${fill}`]?.entryMs, S[`systemd/1/${fill}`]?.entryMs);
+    t17.push([
+      'socket entry vs systemd pipe',
+      `1 ${fill}`,
+      fmtRatio(r) + traceNote(`socket/1/${fill}`) + ` vs${traceNote(`systemd/1/${fill}`)}`,
+      '<= 0.5x',
+      verdict(r, r <= 0.5),
+    ]);
+  }
+}
+for (const mib of SIZES.filter((x) => x >= 512)) {
+  const r = ratio(S[`socket/${mib}/touch`]?.entryMs, S[`socket-floor/${mib}/touch`]?.reapedMs);
+  t17.push([
+    'socket entry vs socket floor reaped',
+    `${mib} touch`,
+    fmtRatio(r),
+    '<= 1.2x',
+    verdict(r, r <= 1.2),
+  ]);
+}
+for (const b of bursts.filter((x) => x.method === 'socket')) {
+  t17.push([
+    'burst socket',
+    `${b.n} x 1 MiB, core_pipe_limit=${b.limit}`,
+    `${b.recorded}/${b.n} recorded, last at ${fmtMs(b.lastMs)}; ` +
+      `${b.overLimit} 'over core_pipe_limit' kmsg lines`,
+    `${b.n}/${b.n}`,
+    verdict(b.recorded, b.recorded === b.n),
+  ]);
+}
+if (idle !== undefined) {
+  t17.push([
+    'idle RSS (manager + idle workers)',
+    `${idle.processes} processes`,
+    `${fmtMiB(idle.rssBytes)} (manager ${fmtMiB(idle.managerRssBytes)})`,
+    '(report)',
+    '-',
+  ]);
+  t17.push([
+    'idle CPU',
+    `${idle.seconds} s window${idle.sameProcesses ? '' : ', processes changed'}`,
+    `${fmt(idle.cpuMs)} ms (manager ${fmt(idle.managerCpuMs)} ms) = ` +
+      `${fmt(idle.cpuPercent, 2)}% of one core`,
+    '~0',
+    verdict(idle.cpuPercent, idle.cpuPercent < 0.5),
+  ]);
+}
+if (t17.length > 1) {
+  console.log('\nTargets (issue 17, kernel coredump socket), measured:');
+  console.log(table(t17));
+}
+
+// Issue 16: the trace step's cost (with vs without libdw), and against systemd.
+const t16 = [['target', 'case', 'measured', 'goal', 'verdict']];
+for (const [way, without] of [
+  ['ours', 'ours-notrace'],
+  ['socket', 'socket-notrace'],
+]) {
+  for (const mib of SIZES) {
+    for (const fill of NOTRACE_FILLS) {
+      const a = S[`${way}/${mib}/${fill}`];
+      const b = S[`${without}/${mib}/${fill}`];
+      if (a === undefined || b === undefined) continue;
+      const d =
+        a.entryMs === undefined || b.entryMs === undefined ? undefined : a.entryMs - b.entryMs;
+      t16.push([
+        `trace step, ${way}`,
+        `${mib} ${fill}`,
+        `${fmtMs(a.entryMs)} with (${a.traced}/${a.n}) - ${fmtMs(b.entryMs)} without ` +
+          `(${b.traced}/${b.n}) = ${d === undefined ? '-' : `${d.toFixed(0)} ms`}`,
+        '<= 30 ms',
+        verdict(d, d <= 30),
+      ]);
+    }
+  }
+}
+for (const way of ['ours', 'socket']) {
+  for (const mib of SIZES.filter((x) => x >= 512)) {
+    const r = ratio(S[`${way}/${mib}/touch`]?.entryMs, S[`systemd/${mib}/touch`]?.entryMs);
+    t16.push([
+      `${way} entry vs systemd`,
+      `${mib} touch`,
+      fmtRatio(r) + traceNote(`${way}/${mib}/touch`) + ` vs${traceNote(`systemd/${mib}/touch`)}`,
+      '<= 0.4x',
+      verdict(r, r <= 0.4),
+    ]);
+  }
+}
+if (t16.length > 1) {
+  console.log(`\nTargets (issue 16, stack traces), measured; ${libc6DbgLine}:`);
+  console.log(table(t16));
+}
+
+// Issue 18: a suppressed crash (kernel told COREDUMP_REJECT) against a stored one.
+if (flood.length > 0) {
+  const stored = flood.filter((c) => c.stored);
+  const suppressed = flood.filter((c) => c.rateLimited && !c.stored);
+  const ms = median(stored.map((c) => c.entryMs));
+  const mx = median(suppressed.map((c) => c.entryMs));
+  const r = ratio(mx, ms);
+  const other = flood.length - stored.length - suppressed.length;
+  console.log('\nTargets (issue 18, flood control in socket mode), measured:');
+  console.log(
+    table([
+      ['target', 'case', 'measured', 'goal', 'verdict'],
+      [
+        'suppressed entry vs stored entry',
+        `${FLOOD_MIB} MiB touch, Burst=1, ${RUNS} x (1 + ${FLOOD_REPEATS})`,
+        `${fmtMs(mx)} (n=${suppressed.length}) / ${fmtMs(ms)} (n=${stored.length}) = ${fmtRatio(r)}` +
+          (other > 0 ? `; ${other} neither stored nor marked suppressed` : '') +
+          `; reaped ${fmtMs(median(suppressed.map((c) => c.reapedMs)))} vs ` +
+          `${fmtMs(median(stored.map((c) => c.reapedMs)))}`,
+        '< 0.1x',
+        verdict(r, r < 0.1),
+      ],
+    ]),
+  );
+}
 for (const n of notes) console.log(`note: ${n}`);
 // Issue 6: `list` over 5,000 coredump entries, ours next to systemd's coredumpctl.
 // It needs no kernel settings; it prints its own table.
@@ -559,7 +803,7 @@ if (opt.json !== undefined) {
   writeFileSync(
     opt.json,
     JSON.stringify(
-      { results, startup, bursts, notes },
+      { results, startup, bursts, idle, flood, notes },
       (_, v) => (typeof v === 'bigint' ? String(v) : v),
       2,
     ),

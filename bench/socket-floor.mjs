@@ -8,16 +8,15 @@
 // not a replacement for bench/run.mjs.
 //
 // Options: --sizes 1,512  --fill touch|random  --runs 5
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { startCrasher } from './lib/crash.mjs';
 import { withKernelSettings } from './lib/kernel.mjs';
-import { compile, crashOnCue } from './lib/native.mjs';
+import { crashOnCue } from './lib/native.mjs';
+import { socketFloorBinary, startSocketFloor } from './lib/socket-floor.mjs';
 import { fmtMs, median, table } from './lib/stats.mjs';
 
 const { values: opt } = parseArgs({
@@ -28,35 +27,12 @@ const { values: opt } = parseArgs({
   },
 });
 
-const FLOOR = compile(
-  fileURLToPath(new URL('./lib/socket-floor.c', import.meta.url)),
-  'socket-floor',
-);
+const FLOOR = socketFloorBinary();
 const CRASHER = crashOnCue();
 const dir = mkdtempSync(join(tmpdir(), 'cdts-socket-floor-'));
 const socketPath = join(dir, 'kernel');
 
-/** The socket floor, listening for `count` connections; resolves once it is ready. */
-function startFloor(count) {
-  const child = spawn(FLOOR, [socketPath, String(count)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = [];
-  let out = '';
-  child.stdout.setEncoding('utf8');
-  const ready = new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      for (let nl = out.indexOf('\n'); nl >= 0; nl = out.indexOf('\n')) {
-        const line = out.slice(0, nl);
-        out = out.slice(nl + 1);
-        if (line === 'ready') resolve();
-        else lines.push(line);
-      }
-    });
-    child.once('exit', () => reject(new Error('socket-floor ended before it was ready')));
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  return { child, ready, exited, lines };
-}
+const startFloor = (count) => startSocketFloor(FLOOR, socketPath, count);
 
 async function crashOnce(mib) {
   const crasher = startCrasher(CRASHER, mib, opt.fill);

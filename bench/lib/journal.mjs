@@ -5,6 +5,7 @@
 // __REALTIME_TIMESTAMP: the moment journald received it, independent of when
 // the poll noticed.
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -17,7 +18,7 @@ export async function coredumpEntries(sinceUs, pid) {
     '-q',
     '-o',
     'json',
-    '--output-fields=COREDUMP_PID,COREDUMP_FILENAME,COREDUMP_TRUNCATED,COREDUMP_COMM',
+    '--output-fields=COREDUMP_PID,COREDUMP_FILENAME,COREDUMP_TRUNCATED,COREDUMP_COMM,MESSAGE,COREDUMP_TS_RATE_LIMITED',
     `--since=@${Math.floor(sinceUs / 1e6) - 1}`,
     `MESSAGE_ID=${MESSAGE_ID_COREDUMP}`,
   ];
@@ -33,18 +34,103 @@ export async function coredumpEntries(sinceUs, pid) {
       realtimeUs: Number(e.__REALTIME_TIMESTAMP),
       filename: typeof e.COREDUMP_FILENAME === 'string' ? e.COREDUMP_FILENAME : undefined,
       truncated: e.COREDUMP_TRUNCATED,
+      // systemd 252 and ours both end MESSAGE with the trace (issue 16).
+      traced: typeof e.MESSAGE === 'string' && e.MESSAGE.includes('Stack trace of thread'),
+      rateLimited: e.COREDUMP_TS_RATE_LIMITED === '1',
     }));
 }
 
-/** Wait for the entry of one crash; undefined at the deadline. */
-export async function waitForEntry(pid, sinceUs, timeoutMs) {
+/**
+ * Wait for the entry of one crash; undefined at the deadline, or once pointless()
+ * (e.g. the worker is gone, having failed to reach a restarted journald).
+ */
+export async function waitForEntry(pid, sinceUs, timeoutMs, pointless = () => false) {
   const deadline = Date.now() + timeoutMs;
   let interval = 20;
   for (;;) {
+    const stop = pointless();
     const [entry] = await coredumpEntries(sinceUs, pid);
     if (entry !== undefined) return entry;
-    if (Date.now() > deadline) return undefined;
+    if (stop || Date.now() > deadline) return undefined;
     await sleep(interval);
     interval = Math.min(500, interval * 1.5);
   }
+}
+
+const JOURNAL_SOCKET = '/run/systemd/journal/socket';
+
+/** Some process holds journald's native socket (a file left by a dead journald does not count). */
+export function journaldUp() {
+  try {
+    return readFileSync('/proc/net/unix', 'utf8')
+      .split('\n')
+      .some((l) => l.endsWith(` ${JOURNAL_SOCKET}`));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Entries need the machine's journald: wait up to timeoutMs for it (on a machine
+ * without systemd as PID 1 others may restart it), then fail with a clear reason.
+ */
+export async function requireJournald(timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!journaldUp()) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `journald is not running (nothing holds ${JOURNAL_SOCKET}): crash entries cannot be timed`,
+      );
+    }
+    await sleep(250);
+  }
+}
+
+/**
+ * A burst's entries: polled until all of `pids` have one, or nothing new came
+ * for 5 s and `settled()` says no worker is still busy, or 180 s. Returns the
+ * entries and the time from t0RealUs to the last one.
+ */
+export async function burstEntries(pids, t0RealUs, settled) {
+  let entries = [];
+  let last = Date.now();
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const now = (await coredumpEntries(t0RealUs - 1000)).filter((e) => pids.has(e.pid));
+    if (now.length > entries.length) last = Date.now();
+    entries = now;
+    if (entries.length >= pids.size || Date.now() > deadline) break;
+    if (Date.now() - last > 5000 && settled(entries)) break;
+    await sleep(250);
+  }
+  const lastMs =
+    entries.length === 0
+      ? undefined
+      : (Math.max(...entries.map((e) => e.realtimeUs)) - t0RealUs) / 1000;
+  return { entries, lastMs };
+}
+
+/** A condition that holds once cond() has been true for ms (checked at each call). */
+export function trueFor(cond, ms) {
+  let since;
+  return () => {
+    if (!cond()) since = undefined;
+    else since ??= Date.now();
+    return since !== undefined && Date.now() - since >= ms;
+  };
+}
+
+/**
+ * Waits for one crash's entry and records it in `result` (entryMs from t0RealUs,
+ * file, trace). workerDone(): the worker has exited (an entry comes before that):
+ * 5 s after it, the wait ends.
+ */
+export async function recordEntry(result, pid, t0RealUs, workerDone = () => false) {
+  const entry = await waitForEntry(pid, t0RealUs - 1000, 180_000, trueFor(workerDone, 5000));
+  if (entry === undefined) return undefined;
+  result.entryMs = (entry.realtimeUs - t0RealUs) / 1000;
+  result.filename = entry.filename;
+  result.truncated = entry.truncated;
+  result.traced = entry.traced;
+  return entry;
 }
