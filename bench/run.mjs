@@ -45,7 +45,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { socketActivate } from './lib/activate.mjs';
 import { onCleanup } from './lib/cleanup.mjs';
 import { startCrasher } from './lib/crash.mjs';
-import { burstEntries, recordEntry, requireJournald } from './lib/journal.mjs';
+import { burstEntries, ensureJournald, recordEntry, requireJournald } from './lib/journal.mjs';
 import { withKernelSettings } from './lib/kernel.mjs';
 import { ensureLibc6Dbg, libc6DbgInstalled } from './lib/libc6-dbg.mjs';
 import { crashOnCue, readRusage, rusageWrap } from './lib/native.mjs';
@@ -164,6 +164,7 @@ const OUR_STORAGE = `/var/lib/coredump-ts-bench.${process.pid}`;
 const OUR_SOCKET = `/run/coredump-ts-bench.${process.pid}.sock`;
 onCleanup(() => rmSync(TMP, { recursive: true, force: true }));
 onCleanup(() => rmSync(OUR_STORAGE, { recursive: true, force: true }));
+await ensureJournald();
 
 const RW = rusageWrap();
 const CRASHER = crashOnCue();

@@ -4,10 +4,12 @@
 // while a big core is processed, and times each entry by its
 // __REALTIME_TIMESTAMP: the moment journald received it, independent of when
 // the poll noticed.
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+import { onCleanup } from './cleanup.mjs';
 
 const execFileAsync = promisify(execFile);
 export const MESSAGE_ID_COREDUMP = 'fc2e22bc6ee647b6b90729ab34a250b1';
@@ -68,6 +70,29 @@ export function journaldUp() {
   } catch {
     return false;
   }
+}
+
+/**
+ * Crash entries go to the machine's journald. Where PID 1 is not systemd it may
+ * not be running: start it then (as scripts/test-prepare.sh does), and stop that
+ * one, by its pid, when the bench ends, leaving the machine as it was.
+ */
+export async function ensureJournald(timeoutMs = 15_000) {
+  if (journaldUp()) return;
+  if (!existsSync('/etc/machine-id') || readFileSync('/etc/machine-id', 'utf8').trim() === '')
+    throw new Error('journald is not running and /etc/machine-id is empty: cannot start it');
+  const child = spawn('/lib/systemd/systemd-journald', [], { detached: true, stdio: 'ignore' });
+  child.unref();
+  onCleanup(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (!journaldUp()) {
+    if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline)
+      throw new Error(`could not start /lib/systemd/systemd-journald (pid ${child.pid})`);
+    await sleep(100);
+  }
+  process.stderr.write(`bench: journald was not running; started it (pid ${child.pid})\n`);
 }
 
 /**
