@@ -24,6 +24,9 @@
 //          --idle-seconds 10 (socket mode's idle window; 0 = skip)
 //          --flood-mib 512  --flood-repeats 3 (suppressed crashes per batch; 0 = skip)
 //          --libc6-dbg (install libc6-dbg for the run, removed afterwards if it was not there)
+//          --hide-debuginfo (every worker, ours and systemd's, runs in a private mount
+//                   namespace where /usr/lib/debug is an empty tmpfs: traces as if no
+//                   debug package were installed; nothing outside changes)
 //          --skip-coredumpctl (the 5,000-entry `list` timing, bench/coredumpctl-list.mjs)
 //          --skip-exporter (the exporter's scrape timing, bench/exporter-scrape.mjs)
 //          --json FILE (raw per-run results)
@@ -73,6 +76,7 @@ const { values: opt } = parseArgs({
     'flood-mib': { type: 'string', default: '512' },
     'flood-repeats': { type: 'string', default: '3' },
     'libc6-dbg': { type: 'boolean', default: false },
+    'hide-debuginfo': { type: 'boolean', default: false },
     'skip-systemd': { type: 'boolean', default: false },
     'install-systemd': { type: 'boolean', default: false },
     'startup-runs': { type: 'string', default: '15' },
@@ -87,6 +91,8 @@ const { values: opt } = parseArgs({
     'worker-env': { type: 'string', default: '' },
   },
 });
+const debuginfoHidden = opt['hide-debuginfo'];
+
 const list = (s) =>
   s
     .split(',')
@@ -146,10 +152,14 @@ for (const m of methods.filter((x) => !KNOWN.includes(x))) {
   console.error(`bench: --only ${m}: unknown method (known: ${KNOWN.join(', ')})`);
   process.exit(2);
 }
+if (opt['libc6-dbg'] && debuginfoHidden) {
+  console.error('bench: --libc6-dbg and --hide-debuginfo contradict each other');
+  process.exit(2);
+}
 const libc6Dbg = opt['libc6-dbg'] ? ensureLibc6Dbg() : undefined;
 const libc6DbgLine = `libc6-dbg: ${libc6DbgInstalled() ? 'installed' : 'not installed'}${
   libc6Dbg === undefined ? '' : ` (${libc6Dbg})`
-}`;
+}${debuginfoHidden ? ', hidden: /usr/lib/debug is empty for every worker (--hide-debuginfo)' : ''}`;
 if (opt['skip-systemd']) methods = methods.filter((m) => m !== 'systemd');
 if (methods.includes('systemd') && !existsSync(SD_BIN)) {
   notes.push(`systemd-coredump is not installed (${SD_BIN}); use --install-systemd`);
@@ -168,18 +178,28 @@ await ensureJournald();
 
 const RW = rusageWrap();
 const CRASHER = crashOnCue();
+const wrapper = (name, lines) => {
+  const path = `${TMP}/${name}`;
+  writeFileSync(path, `#!/bin/sh\n${lines.join('\n')}\n`);
+  chmodSync(path, 0o755);
+  return path;
+};
+// --hide-debuginfo: what the workers (and socket mode's manager) are started through.
+const HIDE = debuginfoHidden
+  ? [
+      wrapper('hide-debuginfo', [
+        '# exec "$@" in a private mount namespace where /usr/lib/debug is empty',
+        `exec unshare --mount --propagation private sh -c 'mount -t tmpfs -o ro,mode=0755 none /usr/lib/debug && exec "$@"' hide-debuginfo "$@"`,
+      ]),
+    ]
+  : [];
 const SOCKET_CTX = {
   crasher: CRASHER,
   floorBinary: socketFloorBinary(),
   tmp: TMP,
   pipeLimit: PIPE_LIMIT,
   storage: OUR_STORAGE,
-};
-const wrapper = (name, lines) => {
-  const path = `${TMP}/${name}`;
-  writeFileSync(path, `#!/bin/sh\n${lines.join('\n')}\n`);
-  chmodSync(path, 0o755);
-  return path;
+  managerPrefix: HIDE,
 };
 // The kernel runs these as core_pattern helpers; each execs rusage-wrap, which
 // forks the real handler and records its wall time, CPU, peak RSS and I/O.
@@ -193,7 +213,7 @@ const oursPipe = (env) => ({
   corePattern: `|${H_OURS} %P %u %g %s %t %c %h %d %F %I`,
   activate: {
     socketPath: OUR_SOCKET,
-    command: [RW, `${OUT}/worker`, NODE, WORKER],
+    command: [RW, `${OUT}/worker`, ...HIDE, NODE, WORKER],
     env: { ...WORKER_ENV, ...env, COREDUMP_TS_STORAGE: OUR_STORAGE },
   },
 });
@@ -205,7 +225,7 @@ const METHODS = {
   'socket-floor': { socketFloor: true },
   systemd: {
     corePattern: `|${H_SD} %P %u %g %s %t 9223372036854775808 %h %d`,
-    activate: { socketPath: SD_SOCKET, command: [RW, `${OUT}/worker`, SD_BIN] },
+    activate: { socketPath: SD_SOCKET, command: [RW, `${OUT}/worker`, ...HIDE, SD_BIN] },
   },
   floor: { corePattern: '|/bin/dd of=/dev/null bs=1M' },
 };

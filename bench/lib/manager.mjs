@@ -36,9 +36,15 @@ const cpuTicks = (s) => (s === undefined ? 0 : s.utime + s.stime);
 /**
  * Start the manager. env: extra environment for it and its workers
  * (COREDUMP_TS_STORAGE, COREDUMP_TS_CONFIG_ROOT, COREDUMP_TS_LIBDW...).
- * logFile: where its and its workers' stderr go.
+ * logFile: where its and its workers' stderr go. prefix: see below.
  */
-export async function startManager({ socketPath, env = {}, logFile, idleWorkers = 1 }) {
+export async function startManager({
+  socketPath,
+  env = {},
+  logFile,
+  idleWorkers = 1,
+  prefix = [],
+}) {
   rmSync(socketPath, { force: true });
   const log = logFile === undefined ? 'ignore' : openSync(logFile, 'a');
   // Not the bench's own unit's: the manager would send READY=1 there or adopt fds.
@@ -46,7 +52,9 @@ export async function startManager({ socketPath, env = {}, logFile, idleWorkers 
   const childEnv = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !ownUnitOnly.has(k)),
   );
-  const child = spawn(process.execPath, [COREDUMPD, '--manager'], {
+  // prefix: a command that execs the rest (the same pid), such as --hide-debuginfo's.
+  const argv = [...prefix, process.execPath, COREDUMPD, '--manager'];
+  const child = spawn(argv[0], argv.slice(1), {
     env: {
       ...childEnv,
       ...env,

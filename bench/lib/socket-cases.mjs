@@ -40,6 +40,7 @@ export async function runSocketCase(ctx, spec, method, mib, fill) {
     socketPath,
     env: { COREDUMP_TS_STORAGE: storage, ...spec.env },
     logFile: `${ctx.tmp}/manager.log`,
+    prefix: ctx.managerPrefix,
   }).catch((error) => {
     process.kill(crasher.pid, 'SIGKILL');
     throw error;
@@ -138,6 +139,7 @@ export async function runSocketBurst(ctx, spec, method, limit, n) {
     socketPath,
     env: { COREDUMP_TS_STORAGE: ctx.storage, ...spec.env },
     logFile: `${ctx.tmp}/manager.log`,
+    prefix: ctx.managerPrefix,
   });
   const result = { method, limit, n, files: [] };
   try {
@@ -185,6 +187,7 @@ export async function measureIdle(ctx, seconds) {
     socketPath: `${ctx.tmp}/idle.sock`,
     env: { COREDUMP_TS_STORAGE: ctx.storage },
     logFile: `${ctx.tmp}/manager.log`,
+    prefix: ctx.managerPrefix,
   });
   try {
     await sleep(1000);
@@ -267,6 +270,7 @@ export async function runFloodBatch(ctx, mib, k) {
     socketPath,
     env: { COREDUMP_TS_STORAGE: storage, COREDUMP_TS_CONFIG_ROOT: root },
     logFile: `${ctx.tmp}/manager.log`,
+    prefix: ctx.managerPrefix,
   });
   const crashes = [];
   try {
