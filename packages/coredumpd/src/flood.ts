@@ -2,8 +2,9 @@
 // dump, from what the peer's pidfd and /proc tell (the process is still there,
 // waiting on the kernel), so that a suppressed crash is rejected
 // (COREDUMP_REJECT) and the kernel never writes its core. The entry is still
-// written from the same context; without a core it has no signal unless the
-// kernel gave one in the pidfd info (Linux 6.19+), see docs/fields.md.
+// written from the same context. It needs the signal, which only Linux 6.19+
+// gives in the pidfd info: before that the worker lets the dump start, reads
+// the notes and hangs up instead (socket-worker.ts, docs/fields.md).
 import { buildJournalFields, type CollectedContext } from '@coredump-ts/context';
 import type { CoredumpConfig } from '@coredump-ts/config';
 import {

@@ -73,10 +73,16 @@ export async function processKernelConnection(
     // after it, before a byte of "core" is read.
     const pre: PreDumpVerdict | undefined =
       deps.decide === undefined ? decideBeforeDump(opened, acceptedUsec, deps) : undefined;
+    // Before Linux 6.19 the pidfd info has no signal, and an entry without
+    // COREDUMP_SIGNAL makes systemd's coredumpctl abort: a suppressed crash whose
+    // signal is unknown is let start instead of rejected, its notes (which come
+    // first) are read for the signal, and then the connection is closed, which
+    // ends the dump after a few kilobytes.
+    const cutShort = pre?.decision === 'reject' && pre.ctx?.meta.signal === undefined;
     let handshake;
     try {
       handshake = runHandshake(conn, {
-        decision: deps.decide?.(opened) ?? pre?.decision ?? 'dump',
+        decision: deps.decide?.(opened) ?? (cutShort ? 'dump' : (pre?.decision ?? 'dump')),
         ...(deps.handshakeTimeoutMs !== undefined && { timeoutMs: deps.handshakeTimeoutMs }),
       });
     } catch (error) {
@@ -105,6 +111,14 @@ export async function processKernelConnection(
     });
     for (const w of warnings) log.warn(w);
     const meta = ctx.meta;
+    if (cutShort) {
+      connOwned = false;
+      closeQuietly(conn); // the kernel's next write fails: the dump ends here
+      log.info(
+        `Read the signal of process ${String(meta.pid)} from its core's notes and stopped the dump (rate limit).`,
+      );
+      return await journalRejected({ ...pre, ctx }, deps, 'cut short');
+    }
     log.info(
       `Process ${String(meta.pid)} (${meta.comm}) of user ${String(meta.uid)} terminated abnormally with signal ${String(signal ?? 0)}/${signalText(signal)}, processing...`,
     );
@@ -144,7 +158,11 @@ export async function processKernelConnection(
 }
 
 /** The entry of a crash whose dump flood control rejected: the context, no core. */
-async function journalRejected(pre: PreDumpVerdict, deps: KernelConnectionDeps): Promise<number> {
+async function journalRejected(
+  pre: PreDumpVerdict,
+  deps: KernelConnectionDeps,
+  how: 'not dumped' | 'cut short' = 'not dumped',
+): Promise<number> {
   if (pre.ctx === undefined) return 0;
   const [coreFd, feedFd] = pipe();
   closeQuietly(feedFd); // no core: the pipeline reads EOF at once
@@ -153,7 +171,7 @@ async function journalRejected(pre: PreDumpVerdict, deps: KernelConnectionDeps):
       config: deps.config,
       paths: deps.paths,
       log: deps.log,
-      rateLimit: { ...pre.limit, rejected: true },
+      rateLimit: { ...pre.limit, rejected: true, cutShort: how === 'cut short' },
     });
     return result.error === undefined ? 0 : result.error.exitStatus;
   } finally {

@@ -24,10 +24,20 @@ export interface RateLimitVerdict {
   readonly suppressed: number;
 }
 
-/** A verdict made before the core was read: `rejected` when the kernel was told not to dump. */
+/**
+ * A verdict made before the core was read: `rejected` when the kernel was told not to
+ * dump, or (`cutShort`) when the dump was let start for its notes and then hung up on.
+ */
 export interface SubmitRateLimit extends RateLimitVerdict {
   readonly rejected?: boolean;
+  readonly cutShort?: boolean;
 }
+
+/** How a suppressed crash's core was skipped, for its MESSAGE. */
+export type SkippedHow = 'not stored' | 'not dumped' | 'cut short';
+
+export const skippedHow = (limit: SubmitRateLimit): SkippedHow =>
+  limit.cutShort === true ? 'cut short' : limit.rejected === true ? 'not dumped' : 'not stored';
 
 export const RATE_LIMIT_OFF: RateLimitVerdict = { verdict: 'off', suppressed: 0 };
 
@@ -71,11 +81,16 @@ export function rateLimitFields(v: RateLimitVerdict): JournalField[] {
 }
 
 /** The second sentence of MESSAGE for a crash whose core flood control did not keep. */
-export function rateLimitNote(v: RateLimitVerdict, skipped: 'not stored' | 'not dumped'): string {
-  const n = String(v.suppressed);
-  return skipped === 'not stored'
-    ? `The core was not stored because of the rate limit (${n} suppressed since the last one stored).`
-    : `The kernel was told not to dump the core because of the rate limit (${n} suppressed since the last one stored).`;
+export function rateLimitNote(v: RateLimitVerdict, skipped: SkippedHow): string {
+  const since = `(${String(v.suppressed)} suppressed since the last one stored)`;
+  switch (skipped) {
+    case 'not stored':
+      return `The core was not stored because of the rate limit ${since}.`;
+    case 'not dumped':
+      return `The kernel was told not to dump the core because of the rate limit ${since}.`;
+    case 'cut short':
+      return `The dump was stopped after the core's notes because of the rate limit ${since}.`;
+  }
 }
 
 /**

@@ -26,6 +26,7 @@ import {
   drainSuppressed,
   rateLimitFields,
   rateLimitNote,
+  skippedHow,
   type SubmitRateLimit,
 } from './rate-limit.js';
 import { chooseDropTarget, dropTo, readCoredumpUser } from './privileges.js';
@@ -139,7 +140,7 @@ export async function submitCrash(
   };
   try {
     cap = suppressed
-      ? drainSuppressed(coreFd, limit.rejected !== true)
+      ? drainSuppressed(coreFd, skippedHow(limit) === 'not stored')
       : capture(ctx, fields, coreFd, { ...captureDeps, config: streamConfig(config) });
   } finally {
     notifier.close();
@@ -171,7 +172,7 @@ export async function submitCrash(
     truncated: cap.truncated,
     journaldCrash: isJournald,
     ...(suppressed && {
-      note: rateLimitNote(limit, limit.rejected === true ? 'not dumped' : 'not stored'),
+      note: rateLimitNote(limit, skippedHow(limit)),
     }),
     stackText: traced.messageSuffix,
   };
