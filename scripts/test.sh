@@ -17,6 +17,7 @@ bash scripts/test-prepare.sh || echo "test.sh: test-prepare failed; carrying on"
 # shellcheck source=scripts/lib/live-journal.sh
 source scripts/lib/live-journal.sh
 malformed_before=$(live_journal_malformed)
+if systemd_coredumpctl_lists 2>/dev/null; then lists_before=yes; else lists_before=no; fi
 
 # Safety net: whatever a test leaves behind, core_pattern, core_pipe_limit and
 # suid_dumpable go back to what they were when the run started. They are read
@@ -66,7 +67,7 @@ step unit timeout --kill-after=30s 10m npx vitest run --project unit --passWithN
   --reporter=default --reporter=json --outputFile.json="$out/unit.json"
 step integration timeout --kill-after=30s 50m npx vitest run --project integration --passWithNoTests \
   --reporter=default --reporter=json --outputFile.json="$out/integration.json"
-step live-journal live_journal_check "$malformed_before"
+step live-journal live_journal_check "$malformed_before" "$lists_before"
 
 # Sum the vitest JSON reports. A project whose run failed without a failed test
 # (a file that does not load, an unhandled error, no report) counts as failed.
