@@ -236,7 +236,16 @@ describe('coredumpctl-ts list (the file reader, its default) vs systemd', () => 
   ])('the local journal (no --file): list %j', (extra) => {
     const args = ['--no-pager', '-U', liveUntil, ...extra, 'list'];
     const ours = runCtl(OURS, args);
-    expect(ours).toEqual(runCtl(SYSTEMD, args));
+    const theirs = runCtl(SYSTEMD, args);
+    if (theirs.status === null && theirs.stderr.includes('function safe_atoi(). Aborting.')) {
+      // This machine's journal has a coredump entry without COREDUMP_SIGNAL (anyone can
+      // log one), on which systemd 252 aborts; ours skips such an entry with a warning,
+      // as later systemd does, and lists the rest.
+      expect(ours.status).toBe(0);
+      expect(ours.stderr).toContain('Found a coredump entry without mandatory fields');
+    } else {
+      expect(ours).toEqual(theirs);
+    }
     expect(ours).toEqual(runCtl(OURS, args, VIA_JOURNALCTL));
   });
 
