@@ -54,6 +54,11 @@ describe('coredump.conf drop-ins', { timeout: 600_000 }, () => {
     e2e.pipeline.dropIn('50-storage', 'Storage=none');
     const { exit, entry } = await crashProgram(e2e.pipeline, 'segv', [], { uid: e2e.uid });
     expectEntry(entry, segvEntry(exit.pid));
+    // Nothing stored, still traced: the mini core is kept while the core is only counted.
+    expectTracedMessage(
+      text(entry, 'MESSAGE'),
+      `Process ${String(exit.pid)} (segv) of user ${String(e2e.uid)} dumped core.`,
+    );
     expect(entry['COREDUMP_FILENAME']).toBeUndefined();
     expect(entry['COREDUMP']).toBeUndefined();
     expect(e2e.pipeline.files()).toEqual([]);
@@ -63,6 +68,10 @@ describe('coredump.conf drop-ins', { timeout: 600_000 }, () => {
     e2e.pipeline.dropIn('50-compress', 'Compress=no');
     const { exit, entry } = await crashProgram(e2e.pipeline, 'segv', [], { uid: e2e.uid });
     expectEntry(entry, segvEntry(exit.pid));
+    expectTracedMessage(
+      text(entry, 'MESSAGE'),
+      `Process ${String(exit.pid)} (segv) of user ${String(e2e.uid)} dumped core.`,
+    );
     const path = await expectStoredFile(entry, e2e.pipeline, {
       pid: exit.pid,
       comm: 'segv',
