@@ -171,7 +171,7 @@ async function journalRejected(
       config: deps.config,
       paths: deps.paths,
       log: deps.log,
-      rateLimit: { ...pre.limit, rejected: true, cutShort: how === 'cut short' },
+      rateLimit: { ...pre.limit, skipped: how },
     });
     return result.error === undefined ? 0 : result.error.exitStatus;
   } finally {

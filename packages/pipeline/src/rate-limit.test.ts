@@ -1,15 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
-import { rateLimitNote, skippedHow } from './rate-limit.js';
+import { rateLimitNote } from './rate-limit.js';
 
 describe('a suppressed crash, in MESSAGE', () => {
   const v = { verdict: 'suppress', suppressed: 4 } as const;
-
-  it('says how the core was skipped', () => {
-    expect(skippedHow(v)).toBe('not stored');
-    expect(skippedHow({ ...v, rejected: true })).toBe('not dumped');
-    expect(skippedHow({ ...v, rejected: true, cutShort: true })).toBe('cut short');
-  });
 
   it('each way in its own words, with the count since the last stored core', () => {
     expect(rateLimitNote(v, 'not stored')).toBe(

@@ -25,19 +25,15 @@ export interface RateLimitVerdict {
 }
 
 /**
- * A verdict made before the core was read: `rejected` when the kernel was told not to
- * dump, or (`cutShort`) when the dump was let start for its notes and then hung up on.
+ * How a suppressed crash's core was skipped, for its MESSAGE: drained and not stored,
+ * the kernel told not to dump it, or the dump let start for its notes and hung up on.
  */
-export interface SubmitRateLimit extends RateLimitVerdict {
-  readonly rejected?: boolean;
-  readonly cutShort?: boolean;
-}
-
-/** How a suppressed crash's core was skipped, for its MESSAGE. */
 export type SkippedHow = 'not stored' | 'not dumped' | 'cut short';
 
-export const skippedHow = (limit: SubmitRateLimit): SkippedHow =>
-  limit.cutShort === true ? 'cut short' : limit.rejected === true ? 'not dumped' : 'not stored';
+/** A verdict made before the core was read (socket mode): `skipped` says how. */
+export interface SubmitRateLimit extends RateLimitVerdict {
+  readonly skipped?: SkippedHow;
+}
 
 export const RATE_LIMIT_OFF: RateLimitVerdict = { verdict: 'off', suppressed: 0 };
 

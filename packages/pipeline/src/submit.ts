@@ -26,7 +26,6 @@ import {
   drainSuppressed,
   rateLimitFields,
   rateLimitNote,
-  skippedHow,
   type SubmitRateLimit,
 } from './rate-limit.js';
 import { chooseDropTarget, dropTo, readCoredumpUser } from './privileges.js';
@@ -115,6 +114,7 @@ export async function submitCrash(
   const limit: SubmitRateLimit =
     deps.rateLimit ?? decideRateLimit(meta, fields, { config, storageDir: paths.storageDir, log });
   const suppressed = limit.verdict === 'suppress';
+  const skipped = limit.skipped ?? 'not stored';
   if (!suppressed) vacuum(undefined);
   enlargePipe(coreFd);
   const trace = startStackTrace({
@@ -140,7 +140,7 @@ export async function submitCrash(
   };
   try {
     cap = suppressed
-      ? drainSuppressed(coreFd, skippedHow(limit) === 'not stored')
+      ? drainSuppressed(coreFd, skipped === 'not stored')
       : capture(ctx, fields, coreFd, { ...captureDeps, config: streamConfig(config) });
   } finally {
     notifier.close();
@@ -172,7 +172,7 @@ export async function submitCrash(
     truncated: cap.truncated,
     journaldCrash: isJournald,
     ...(suppressed && {
-      note: rateLimitNote(limit, skippedHow(limit)),
+      note: rateLimitNote(limit, skipped),
     }),
     stackText: traced.messageSuffix,
   };
