@@ -143,11 +143,19 @@ async function* runJournalctl<T>(
  */
 export function openFailure(detail: string): string {
   const files = /^Failed to open files: ([^\n]*)$/.exec(detail);
-  if (files !== null) return `Failed to open journal files: ${files[1] ?? ''}`;
+  if (files !== null) return filesOpenFailure(files[1] ?? '');
   const dir = /^Failed to open (\/[^\n]*): ([^:\n]*)$/.exec(detail);
-  if (dir !== null) return `Failed to open journals in directory: ${dir[1] ?? ''}: ${dir[2] ?? ''}`;
+  if (dir !== null) return directoryOpenFailure(dir[1] ?? '', dir[2] ?? '');
   return detail;
 }
+
+/** systemd coredumpctl's words for a --file that does not open. */
+export const filesOpenFailure = (reason: string): string =>
+  `Failed to open journal files: ${reason}`;
+
+/** systemd coredumpctl's words for a -D directory that does not open. */
+export const directoryOpenFailure = (dir: string, reason: string): string =>
+  `Failed to open journals in directory: ${dir}: ${reason}`;
 
 async function* jsonLines(stdout: NodeJS.ReadableStream): AsyncGenerator<CoredumpEntry> {
   // One entry per line. Split by hand: readline costs an event and a promise per line.

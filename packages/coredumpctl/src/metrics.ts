@@ -9,6 +9,7 @@ import { closeSync, openSync, readdirSync } from 'node:fs';
 import type { VerbContext } from './context.js';
 import { errnoText, loadErrnoText } from './errno.js';
 import { CoredumpctlError } from './errors.js';
+import { directoryOpenFailure, filesOpenFailure } from './journal-query.js';
 import type { Options } from './options.js';
 
 export async function runMetrics(ctx: VerbContext): Promise<void> {
@@ -61,7 +62,7 @@ function checkJournalSelection(o: Options): void {
     } catch (cause) {
       throw new CoredumpctlError(
         'ERR_JOURNAL',
-        `Failed to open journals in directory: ${o.directory}: ${errnoText(cause)}`,
+        directoryOpenFailure(o.directory, errnoText(cause)),
         { cause },
       );
     }
@@ -70,13 +71,9 @@ function checkJournalSelection(o: Options): void {
     try {
       closeSync(openSync(file, 'r'));
     } catch (cause) {
-      throw new CoredumpctlError(
-        'ERR_JOURNAL',
-        `Failed to open journal files: ${errnoText(cause)}`,
-        {
-          cause,
-        },
-      );
+      throw new CoredumpctlError('ERR_JOURNAL', filesOpenFailure(errnoText(cause)), {
+        cause,
+      });
     }
   }
 }
