@@ -14,9 +14,13 @@ import { onCleanup } from './cleanup.mjs';
 const execFileAsync = promisify(execFile);
 export const MESSAGE_ID_COREDUMP = 'fc2e22bc6ee647b6b90729ab34a250b1';
 
-/** Coredump entries received at or after sinceUs (realtime µs), optionally for one pid. */
-export async function coredumpEntries(sinceUs, pid) {
+/**
+ * Coredump entries received at or after sinceUs (realtime µs), optionally for one pid,
+ * from the machine's journal or a bench namespace's (startBenchJournal).
+ */
+export async function coredumpEntries(sinceUs, pid, namespace) {
   const args = [
+    ...(namespace === undefined ? [] : [`--namespace=${namespace}`]),
     '-q',
     '-o',
     'json',
@@ -46,12 +50,12 @@ export async function coredumpEntries(sinceUs, pid) {
  * Wait for the entry of one crash; undefined at the deadline, or once pointless()
  * (e.g. the worker is gone, having failed to reach a restarted journald).
  */
-export async function waitForEntry(pid, sinceUs, timeoutMs, pointless = () => false) {
+export async function waitForEntry(pid, sinceUs, timeoutMs, pointless = () => false, namespace) {
   const deadline = Date.now() + timeoutMs;
   let interval = 20;
   for (;;) {
     const stop = pointless();
-    const [entry] = await coredumpEntries(sinceUs, pid);
+    const [entry] = await coredumpEntries(sinceUs, pid, namespace);
     if (entry !== undefined) return entry;
     if (stop || Date.now() > deadline) return undefined;
     await sleep(interval);
@@ -150,8 +154,14 @@ export function trueFor(cond, ms) {
  * file, trace). workerDone(): the worker has exited (an entry comes before that):
  * 5 s after it, the wait ends.
  */
-export async function recordEntry(result, pid, t0RealUs, workerDone = () => false) {
-  const entry = await waitForEntry(pid, t0RealUs - 1000, 180_000, trueFor(workerDone, 5000));
+export async function recordEntry(result, pid, t0RealUs, workerDone = () => false, namespace) {
+  const entry = await waitForEntry(
+    pid,
+    t0RealUs - 1000,
+    180_000,
+    trueFor(workerDone, 5000),
+    namespace,
+  );
   if (entry === undefined) return undefined;
   result.entryMs = (entry.realtimeUs - t0RealUs) / 1000;
   result.filename = entry.filename;

@@ -42,6 +42,11 @@ export async function startBenchJournal(prefix = 'cdtsbench') {
       }
       for (const p of Object.values(paths)) rmSync(p, { recursive: true, force: true });
     },
+    /** For an exit path, where nothing can be awaited: SIGKILL it and remove its files. */
+    stopNow() {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      for (const p of Object.values(paths)) rmSync(p, { recursive: true, force: true });
+    },
   };
 }
 

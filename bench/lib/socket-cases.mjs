@@ -19,6 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { onCleanup } from './cleanup.mjs';
 import { startCrasher } from './crash.mjs';
+import { startBenchJournal } from './namespace.mjs';
 import { burstEntries, recordEntry, requireJournald } from './journal.mjs';
 import { withKernelSettings } from './kernel.mjs';
 import { followWorker, startManager } from './manager.mjs';
@@ -61,7 +62,7 @@ export async function runSocketCase(ctx, spec, method, mib, fill) {
  * Cues one crash at a settled manager (core_pattern already `@@` its socket) and
  * records crash->reaped, its entry (returned), and the busy worker's CPU and peak RSS.
  */
-async function crashIntoManager(ctx, mgr, crasher, result, logFrom) {
+async function crashIntoManager(ctx, mgr, crasher, result, logFrom, namespace) {
   const [busy] = mgr.workers();
   const cpu0 = mgr.reapedCpuTicks();
   const { t0Ns, t0RealUs } = crasher.fire();
@@ -76,7 +77,7 @@ async function crashIntoManager(ctx, mgr, crasher, result, logFrom) {
   const exit = await crasher.exited;
   result.reapedMs = Number(exit.reapedNs - t0Ns) / 1e6;
   result.signal = exit.signal;
-  const entry = await recordEntry(result, crasher.pid, t0RealUs, () => workerDone);
+  const entry = await recordEntry(result, crasher.pid, t0RealUs, () => workerDone, namespace);
   if (entry === undefined) result.errors = managerErrors(ctx, logFrom);
   const f = await follow;
   if (f?.reaped) {
@@ -252,8 +253,10 @@ export function floodConfigRoot(tmp, intervalSec, burst) {
 /**
  * Flood control in socket mode: with Burst=1, the same program crashes 1 + k
  * times against one manager; the first core is stored, the rest suppressed
- * (the kernel is told COREDUMP_REJECT). Each batch has a fresh storage
- * directory, so a fresh state file (coredump-ts.ratelimit in it), removed after.
+ * (the kernel is told COREDUMP_REJECT, or the dump is cut short after its
+ * notes before Linux 6.19). Each batch has a fresh storage directory, so a fresh
+ * state file (coredump-ts.ratelimit in it), removed after, and its entries go to
+ * a journald namespace of the bench's own, not the machine's journal.
  */
 export async function runFloodBatch(ctx, mib, k) {
   const root = floodConfigRoot(ctx.tmp, '1h', 1);
@@ -266,9 +269,17 @@ export async function runFloodBatch(ctx, mib, k) {
   rmSync(storage, { recursive: true, force: true });
   mkdirSync(storage, { recursive: true });
   const socketPath = `${ctx.tmp}/kernel.sock`;
+  const ns = await startBenchJournal('cdtsflood');
+  const unregisterNs = onCleanup(() => {
+    ns.stopNow();
+  });
   const mgr = await startManager({
     socketPath,
-    env: { COREDUMP_TS_STORAGE: storage, COREDUMP_TS_CONFIG_ROOT: root },
+    env: {
+      COREDUMP_TS_STORAGE: storage,
+      COREDUMP_TS_CONFIG_ROOT: root,
+      COREDUMP_TS_JOURNAL_SOCKET: ns.socketPath,
+    },
     logFile: `${ctx.tmp}/manager.log`,
     prefix: ctx.managerPrefix,
   });
@@ -279,12 +290,11 @@ export async function runFloodBatch(ctx, mib, k) {
       await crasher.ready;
       // The replacement worker of the previous crash has finished starting.
       await mgr.settled();
-      await requireJournald();
       const r = { i, pid: crasher.pid };
       const logFrom = logSize(ctx);
       const entry = await withKernelSettings(
         { corePattern: `@@${socketPath}`, corePipeLimit: String(ctx.pipeLimit) },
-        () => crashIntoManager(ctx, mgr, crasher, r, logFrom),
+        () => crashIntoManager(ctx, mgr, crasher, r, logFrom, ns.name),
       );
       if (entry !== undefined) {
         r.stored = entry.filename !== undefined && existsSync(entry.filename);
@@ -295,6 +305,8 @@ export async function runFloodBatch(ctx, mib, k) {
     }
   } finally {
     await mgr.stop();
+    await ns.stop();
+    unregisterNs();
     removeAll();
     unregister();
   }
