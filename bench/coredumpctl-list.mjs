@@ -45,18 +45,20 @@ const args = ['--no-pager', '--no-legend', '-D', ns.dir, 'list', MARK];
 // (the journalctl binary to run) makes it run `journalctl -o json` instead,
 // timed too.
 const contestants = [
-  { name: 'coredumpctl-ts list', cmd: process.execPath, args: [OURS, ...args] },
+  // Run as a user runs it: the file itself, by its shebang (which drops
+  // NODE_EXTRA_CA_CERTS, packages/protocol/src/node-env.ts).
+  { name: 'coredumpctl-ts list', cmd: OURS, args },
   { name: 'systemd coredumpctl list', cmd: '/usr/bin/coredumpctl', args },
   {
     name: 'coredumpctl-ts via journalctl',
-    cmd: process.execPath,
-    args: [OURS, ...args],
+    cmd: OURS,
+    args,
     env: { ...process.env, COREDUMP_TS_JOURNALCTL: 'journalctl' },
   },
   {
     name: 'coredumpctl-ts top',
-    cmd: process.execPath,
-    args: [OURS, '--no-pager', '--no-legend', '-D', ns.dir, 'top', MARK],
+    cmd: OURS,
+    args: ['--no-pager', '--no-legend', '-D', ns.dir, 'top', MARK],
   },
 ];
 // BENCH_BASELINE=<path to another build's main.js>: time it too (before/after).

@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CORE_PATTERN_MAX_BYTES } from '@coredump-ts/protocol';
+import { CORE_PATTERN_MAX_BYTES, withoutUnusedNodeEnv } from '@coredump-ts/protocol';
 import { AdminError } from './errors.js';
 import { type Host, requireRoot } from './host.js';
 import { type KernelSettings, KernelSettingsGuard } from './kernel-settings.js';
@@ -166,7 +166,7 @@ export class Collector {
       nodePath: this.host.nodePath,
       coredumpd: bin,
       socketPath: kernelSocketPath(),
-      env: process.env,
+      env: withoutUnusedNodeEnv(process.env),
       note: (line) => {
         process.stderr.write(`coredump-ts: ${line}\n`);
       },

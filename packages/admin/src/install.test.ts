@@ -113,7 +113,7 @@ describe('install into --root', () => {
     );
     expect(existsSync(at('usr/lib/coredump-ts/app'))).toBe(false);
     expect(readFileSync(at('usr/lib/coredump-ts/worker.js'), 'utf8')).toBe(
-      `#!/usr/bin/node\n${ENTRY_MARK}\n'use strict';\nrequire("./packages/worker/dist/bundle/main.cjs");\n`,
+      `#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS /usr/bin/node\n${ENTRY_MARK}\n'use strict';\nrequire("./packages/worker/dist/bundle/main.cjs");\n`,
     );
     expect(lstatSync(at('usr/lib/coredump-ts/worker.js')).mode & 0o777).toBe(0o755);
     expect(readlinkSync(at('usr/bin/coredumpctl-ts'))).toBe('../lib/coredump-ts/coredumpctl.js');

@@ -2,7 +2,7 @@
 // (the bundles, the native addons, zstd-napi: nothing refers back to the
 // checkout), with short entry files for core_pattern and the units, and links
 // the two commands into BIN_DIR.
-import { CORE_PATTERN_SPECIFIERS } from '@coredump-ts/protocol';
+import { CORE_PATTERN_SPECIFIERS, launcherShebang } from '@coredump-ts/protocol';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -210,7 +210,7 @@ export const ENTRY_MARK = '// coredump-ts: installed by coredump-ts install.';
 
 /** A CommonJS entry that runs a bundle (with a #! line when it is a command). */
 function runBundle(bundle: string, nodePath?: string): string {
-  const shebang = nodePath === undefined ? '' : `#!${nodePath}\n`;
+  const shebang = nodePath === undefined ? '' : `${launcherShebang(nodePath)}\n`;
   return `${shebang}${ENTRY_MARK}\n'use strict';\nrequire(${JSON.stringify(bundle)});\n`;
 }
 

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS node
 // coredump-ts: install | uninstall | collect | demo | exporter | --version. Dispatch only.
 import { USAGE, parseCommand } from './args.js';
 import { collect } from './collect.js';

@@ -1,4 +1,4 @@
-#!/usr/bin/node
+#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS /usr/bin/node
 // coredumpctl-ts: list, info, dump and debug coredumps from the journal (cli.ts),
 // bundled when the bundle is fresh (@coredump-ts/unix/entry).
 //

@@ -58,7 +58,7 @@ describe('managerOptionsFromEnv', () => {
 });
 
 describe('workerEnv', () => {
-  it("drops what belongs to the manager's unit and keeps the rest", () => {
+  it("drops what belongs to the manager's unit, and NODE_EXTRA_CA_CERTS, and keeps the rest", () => {
     expect(
       workerEnv({
         NOTIFY_SOCKET: '/run/systemd/notify',
@@ -67,6 +67,7 @@ describe('workerEnv', () => {
         LISTEN_FDS: '1',
         LISTEN_PID: '3',
         LISTEN_FDNAMES: 'coredump-socket',
+        NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt',
         COREDUMP_TS_STORAGE: '/s',
         PATH: '/bin',
       }),

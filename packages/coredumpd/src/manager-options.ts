@@ -1,7 +1,7 @@
 // The manager's settings: systemd 262's fixed values (socket path, 8 workers,
 // 5 min) as defaults, each overridable from the environment for tests and for
 // machines without systemd (documented in docs/paths.md).
-import { CoredumpError } from '@coredump-ts/protocol';
+import { CoredumpError, withoutUnusedNodeEnv } from '@coredump-ts/protocol';
 
 import { KERNEL_SOCKET_PATH } from './listener.js';
 
@@ -65,7 +65,13 @@ const MANAGER_ONLY_ENV: ReadonlySet<string> = new Set([
   'LISTEN_FDNAMES',
 ]);
 
-/** What a worker inherits: ours, without what belongs to the manager's own unit. */
+/**
+ * What a worker inherits: ours, without what belongs to the manager's own unit
+ * and without UNUSED_NODE_ENV (a worker started with NODE_EXTRA_CA_CERTS spends
+ * 50-60 ms of CPU on a CA store, on a core the crash is using).
+ */
 export function workerEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([name]) => !MANAGER_ONLY_ENV.has(name)));
+  return Object.fromEntries(
+    Object.entries(withoutUnusedNodeEnv(env)).filter(([name]) => !MANAGER_ONLY_ENV.has(name)),
+  );
 }

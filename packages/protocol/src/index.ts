@@ -44,3 +44,4 @@ export {
   CORE_PATTERN_SPECIFIERS,
   corePatternLine,
 } from './core-pattern.js';
+export { UNUSED_NODE_ENV, launcherShebang, withoutUnusedNodeEnv } from './node-env.js';
