@@ -26,6 +26,7 @@ import {
   type Log,
   type Paths,
   reportFailure,
+  warmCoreStream,
 } from '@coredump-ts/pipeline';
 
 import { readCoreHead } from './core-head.js';
@@ -229,6 +230,7 @@ export async function runSocketWorker(env: NodeJS.ProcessEnv, log: Log): Promise
   }
   const paths = pathsFromEnv(env);
   const config = loadWorkerConfig(paths, log);
+  warmCoreStream(config);
 
   let handoff;
   try {

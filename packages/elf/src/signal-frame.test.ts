@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 
 import { findAltstackFrames } from './signal-frame.js';
 
@@ -49,5 +50,60 @@ describe('findAltstackFrames', () => {
     expect(findAltstackFrames(stack, ALTSTACK + 0xe000n, 2)).toHaveLength(2);
     // The window starts 4 bytes off alignment: the frames at aligned addresses are found.
     expect(findAltstackFrames(stack.subarray(4), ALTSTACK + 0xe004n, 5)).toHaveLength(3);
+  });
+});
+
+/** The plain scan, one position at a time, as the oracle for the word filter above. */
+function scanEachPosition(stack: Buffer, address: bigint, max: number) {
+  const found: { frame: bigint; sp: bigint; pc: bigint }[] = [];
+  const first = Number((8n - (address % 8n)) % 8n);
+  for (let at = first; at + 184 <= stack.length && found.length < max; at += 8) {
+    const ssSp = stack.readBigUInt64LE(at + 24);
+    const ssSize = stack.readBigUInt64LE(at + 40);
+    const frame = address + BigInt(at);
+    const sp = stack.readBigUInt64LE(at + 168);
+    const ok =
+      (stack.readUInt32LE(at + 32) & ~(1 | (1 << 31))) === 0 &&
+      stack.readBigUInt64LE(at + 16) === 0n &&
+      (stack.readBigUInt64LE(at + 8) & ~0xfn) === 0n &&
+      ssSp !== 0n &&
+      ssSize !== 0n &&
+      ssSize <= 1n << 30n &&
+      frame >= ssSp &&
+      frame < ssSp + ssSize &&
+      !(sp >= ssSp && sp < ssSp + ssSize);
+    if (!ok) continue;
+    found.push({ frame, sp, pc: stack.readBigUInt64LE(at + 176) });
+    at += 184 - 8;
+  }
+  return found;
+}
+
+describe('findAltstackFrames (property)', () => {
+  it('finds what a scan of every position finds, at any alignment of buffer and address', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 7 }), // the buffer's offset into its ArrayBuffer
+        fc.integer({ min: 0, max: 7 }), // the window address's offset from 8-byte alignment
+        fc.array(fc.integer({ min: 0, max: 0x7f0 }), { maxLength: 4 }), // frames (8-byte units)
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 0x3ff8 }), fc.integer()), { maxLength: 64 }),
+        fc.integer({ min: 0, max: 6 }),
+        (bufferOffset, addressSkew, frames, noise, max) => {
+          const backing = Buffer.alloc(0x4000 + 8);
+          const stack = backing.subarray(bufferOffset, bufferOffset + 0x4000);
+          const address = ALTSTACK + 0x8000n + BigInt(addressSkew);
+          const first = (8 - addressSkew) % 8;
+          for (const unit of frames) {
+            const at = first + unit * 8;
+            if (at + 184 <= stack.length) writeFrame(stack, at);
+          }
+          for (const [at, value] of noise) stack.writeInt32LE(value, at);
+          expect(findAltstackFrames(stack, address, max)).toEqual(
+            scanEachPosition(stack, address, max),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -33,7 +33,17 @@ export interface SavedContext {
 export function findAltstackFrames(stack: Buffer, address: bigint, max: number): SavedContext[] {
   const found: SavedContext[] = [];
   const skew = Number(address % 8n);
-  for (let at = (8 - skew) % 8; at + FRAME_BYTES <= stack.length && found.length < max; at += 8) {
+  const first = (8 - skew) % 8;
+  // A first test on 32-bit words, the one almost every stack word fails: ss_size
+  // is 1..1 GiB, so its high half is 0 and its low half is not. Through
+  // Buffer.readUInt32LE this scan was ~9 ms of a crash's worker on a 1 MiB
+  // stack window; words of an aligned copy cost a fraction.
+  const words = first % 4 === 0 ? wordsOf(stack, first) : undefined;
+  for (let at = first; at + FRAME_BYTES <= stack.length && found.length < max; at += 8) {
+    if (words !== undefined) {
+      const w = (at - first) >>> 2;
+      if (words[w + (SS_SIZE + 4) / 4] !== 0 || words[w + SS_SIZE / 4] === 0) continue;
+    }
     if ((stack.readUInt32LE(at + SS_FLAGS) & SS_FLAGS_ALLOWED) !== 0) continue;
     if (stack.readBigUInt64LE(at + UC_LINK) !== 0n) continue;
     if ((stack.readBigUInt64LE(at + UC_FLAGS) & ~UC_KNOWN_FLAGS) !== 0n) continue;
@@ -48,4 +58,12 @@ export function findAltstackFrames(stack: Buffer, address: bigint, max: number):
     at += FRAME_BYTES - 8;
   }
   return found;
+}
+
+/** stack[from..] as little-endian 32-bit words (an aligned copy; x86-64 is little-endian). */
+function wordsOf(stack: Buffer, from: number): Uint32Array {
+  const bytes = stack.length - from;
+  const copy = new Uint8Array(bytes - (bytes % 4));
+  copy.set(stack.subarray(from, from + copy.length));
+  return new Uint32Array(copy.buffer);
 }

@@ -5,8 +5,8 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { createCompressor } from './compress.js';
-import { HeadObserver, streamCore, type CoreObserver } from './stream.js';
+import { createCompressor, warmCompressor } from './compress.js';
+import { HeadObserver, streamCore, warmReadBuffer, type CoreObserver } from './stream.js';
 
 /** Streams `content` from a file through the stages; what the sink and an observer saw. */
 function stream(content: string, max: number) {
@@ -111,5 +111,49 @@ describe('createCompressor', () => {
   });
   it('an empty core is still one valid frame', () => {
     expect(decompress(compressAll([])).length).toBe(0);
+  });
+});
+
+describe('warmed ahead (a socket-mode worker waiting for its crash)', () => {
+  const compressAll = (input: Buffer): Buffer => {
+    const out: Buffer[] = [];
+    const c = createCompressor();
+    const sink = (b: Buffer): void => {
+      out.push(Buffer.from(b));
+    };
+    c.push(input, sink);
+    c.end(sink);
+    return Buffer.concat(out);
+  };
+  // Frame header descriptor (byte 4): bit 2 = content checksum.
+  const hasChecksum = (frame: Buffer): boolean => ((frame[4] ?? 0) & 0x04) !== 0;
+
+  it('the warmed zstd context gives the same frame as a fresh one, once, then fresh ones again', () => {
+    const input = Buffer.from('warm '.repeat(300_000));
+    const fresh = compressAll(input);
+    warmCompressor();
+    const warmed = compressAll(input); // takes the warmed context
+    const after = compressAll(input); // a fresh one again
+    expect(warmed).toEqual(fresh);
+    expect(after).toEqual(fresh);
+    expect(hasChecksum(warmed)).toBe(true);
+    expect(decompress(warmed)).toEqual(input);
+  });
+
+  it('the warmed read buffer serves one streamCore, which reads what a fresh buffer reads', () => {
+    warmReadBuffer();
+    const big = 'y'.repeat(1.5 * 1024 * 1024);
+    const first = stream(big, Infinity);
+    const second = stream(big, Infinity);
+    expect(first.data).toBe(big);
+    expect(second.data).toBe(big);
+    expect(first.seen.map((s) => s.offset)).toEqual([0, 1024 * 1024]);
+  });
+
+  it('a warmed read buffer larger than the limit reads no further than the limit', () => {
+    warmReadBuffer();
+    const r = stream('0123456789', 4);
+    expect(r.data).toBe('0123');
+    expect(r.state).toEqual({ bytes: 4, truncated: true });
   });
 });

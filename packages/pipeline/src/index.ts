@@ -13,6 +13,7 @@ export {
   type StreamResult,
   type StreamStages,
 } from './stream.js';
+export { warmCoreStream } from './store.js';
 export { XATTR } from './xattrs.js';
 export { readCoredumpUser } from './privileges.js';
 export { storageUsage } from './vacuum.js';

@@ -17,10 +17,21 @@ import {
 import { CoredumpError } from '@coredump-ts/protocol';
 import { linkTmpfile, openTmpfile } from '@coredump-ts/unix';
 
-import { createCompressor } from './compress.js';
-import { streamCore, type CoreObserver, type StreamResult } from './stream.js';
+import { createCompressor, warmCompressor } from './compress.js';
+import { streamCore, warmReadBuffer, type CoreObserver, type StreamResult } from './stream.js';
 
 export const CORE_FILE_MODE = 0o640;
+
+/**
+ * For a worker started before its crash (socket mode), while it waits: the core
+ * stream's read buffer and zstd context made and touched ahead, so the crash
+ * does not pay for them. Costs the idle worker their memory (~1 MiB + zstd's
+ * level-3 context, which Compress=no does not make) until the crash.
+ */
+export function warmCoreStream(opts: { readonly compress: boolean }): void {
+  warmReadBuffer();
+  if (opts.compress) warmCompressor();
+}
 const isNoSpace = (e: unknown): boolean => {
   const code = (e as NodeJS.ErrnoException).code;
   return code === 'ENOSPC' || code === 'EDQUOT';
