@@ -512,6 +512,8 @@ const summary = (method, mib, fill) => {
     core: med(rs, (r) => r.coreBytes),
     truncated: rs.some((r) => r.truncated !== undefined),
     traced: rs.filter((r) => r.traced).length,
+    helperMs: med(rs, (r) => r.helperMs),
+    miniCore: med(rs, (r) => r.miniCoreBytes),
     hasEntries: rs.some((r) => r.entryMs !== undefined),
   };
 };
@@ -761,6 +763,32 @@ for (const [way, without] of [
       ]);
     }
   }
+}
+// The same step as the socket worker timed it itself (spawn to exit of its
+// helper): free of the two rows' noise, and it shows whether it grows with the core.
+const helperRows = SIZES.map((mib) => [mib, S[`socket/${mib}/touch`]]).filter(
+  ([, x]) => x?.helperMs !== undefined,
+);
+for (const [mib, x] of helperRows) {
+  t16.push([
+    'trace step, socket (worker-timed helper)',
+    `${mib} touch`,
+    `${fmtMs(x.helperMs)} (mini core ${fmtMiB(x.miniCore)})`,
+    '<= 30 ms',
+    verdict(x.helperMs, x.helperMs <= 30),
+  ]);
+}
+if (helperRows.length > 1) {
+  const [smallMib, small] = helperRows[0];
+  const [bigMib, big] = helperRows.at(-1);
+  const r = big.helperMs / small.helperMs;
+  t16.push([
+    'trace step grows with the core',
+    `${bigMib} vs ${smallMib} touch`,
+    `${r.toFixed(2)}x (${fmtMs(big.helperMs)} vs ${fmtMs(small.helperMs)})`,
+    'no (<= 1.2x)',
+    verdict(r, r <= 1.2),
+  ]);
 }
 for (const way of ['ours', 'socket']) {
   for (const mib of SIZES.filter((x) => x >= 512)) {

@@ -39,7 +39,8 @@ export async function runSocketCase(ctx, spec, method, mib, fill) {
   const logFrom = logSize(ctx);
   const mgr = await startManager({
     socketPath,
-    env: { COREDUMP_TS_STORAGE: storage, ...spec.env },
+    // debug: the worker logs how long its stack helper took (helperTiming).
+    env: { COREDUMP_TS_STORAGE: storage, COREDUMP_TS_LOG_LEVEL: 'debug', ...spec.env },
     logFile: `${ctx.tmp}/manager.log`,
     prefix: ctx.managerPrefix,
   }).catch((error) => {
@@ -80,6 +81,7 @@ async function crashIntoManager(ctx, mgr, crasher, result, logFrom, namespace) {
   const entry = await recordEntry(result, crasher.pid, t0RealUs, () => workerDone, namespace);
   if (entry === undefined) result.errors = managerErrors(ctx, logFrom);
   const f = await follow;
+  Object.assign(result, helperTiming(ctx, logFrom));
   if (f?.reaped) {
     // The manager has reaped it: its CPU (and its helper's) is in cutime+cstime now.
     result.worker = { cpuMs: ticksToMs(mgr.reapedCpuTicks() - cpu0), maxRssKiB: f.peakKiB };
@@ -89,6 +91,20 @@ async function crashIntoManager(ctx, mgr, crasher, result, logFrom, namespace) {
 
 const logSize = (ctx) =>
   existsSync(`${ctx.tmp}/manager.log`) ? statSync(`${ctx.tmp}/manager.log`).size : 0;
+
+/**
+ * The trace step as the worker itself timed it (its debug line "Stack helper
+ * took N ms on a B-byte mini core"): the helper's spawn to its exit, with
+ * nothing of the core stream in it. Empty when the worker logged none (no
+ * libdw, or no mini core).
+ */
+function helperTiming(ctx, from) {
+  const path = `${ctx.tmp}/manager.log`;
+  if (!existsSync(path)) return {};
+  const text = readFileSync(path).subarray(from).toString('utf8');
+  const m = /Stack helper took ([0-9.]+) ms on a ([0-9]+)-byte mini core/.exec(text);
+  return m === null ? {} : { helperMs: Number(m[1]), miniCoreBytes: Number(m[2]) };
+}
 
 /** Error and warning lines the manager and its workers logged since `from` (bytes). */
 function managerErrors(ctx, from) {
