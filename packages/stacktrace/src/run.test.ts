@@ -252,7 +252,10 @@ describe('runStackHelper', () => {
     ['/bin/echo', 'stack helper printed no valid JSON'],
     ['endless', 'stack helper printed more than 1 MiB'],
     ['/bin/false', 'stack helper exited with status 1'],
-    ['/nonexistent/helper', 'stack helper could not start: spawn /nonexistent/helper ENOENT'],
+    [
+      '/nonexistent/helper',
+      'stack helper could not start: /nonexistent/helper: No such file or directory',
+    ],
   ] as const)('helper %s: %s', async ([program, reason]) => {
     let helperPath: string = program;
     if (program === 'endless') {

@@ -2,8 +2,9 @@
 // deadline, and turns whatever happens into a trace or a one-line reason.
 // libdw parses memory the crashed program controlled: it never runs in this
 // process. Nothing here throws for a helper failure.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+
+import { isSysError, spawnPiped, strerror, type PipedChild } from '@coredump-ts/unix';
 
 import { oneLine, parseStackJson, type StackResult } from './trace.js';
 
@@ -68,6 +69,11 @@ function helperArgs(options: StackHelperOptions, deadlineMs: number): string[] {
   }
   const cpu = options.cpuLimitSec ?? Math.max(1, Math.ceil(deadlineMs / 1000));
   args.push('--cpu-limit', String(cpu));
+  // posix_spawn cannot change users: the helper becomes them itself, first thing.
+  if (options.uid !== undefined || options.gid !== undefined) {
+    args.push('--uid', String(options.uid ?? process.getuid?.() ?? 0));
+    args.push('--gid', String(options.gid ?? process.getgid?.() ?? 0));
+  }
   return args;
 }
 
@@ -105,43 +111,40 @@ export function runStackHelper(options: StackHelperOptions): Promise<StackResult
       : `/proc/self/fd/${String(3 + passed.length)}`;
   if (options.helperFd !== undefined) passed.push(options.helperFd);
   return new Promise((resolve) => {
-    let child;
-    try {
-      child = spawn(helper, helperArgs(options, deadlineMs), {
-        stdio: ['ignore', 'pipe', 'pipe', ...passed],
-        env: helperEnv(options),
-        ...(options.uid === undefined ? {} : { uid: options.uid }),
-        ...(options.gid === undefined ? {} : { gid: options.gid }),
-      });
-    } catch (error) {
-      resolve({ error: `stack helper could not start: ${oneLine(String(error))}` });
-      return;
-    }
     const stdout: Buffer[] = [];
     let stdoutBytes = 0;
     let stderr = '';
     let failure: string | undefined;
-    const stop = (reason: string): void => {
+    let child: PipedChild;
+    try {
+      child = spawnPiped(helper, {
+        args: helperArgs(options, deadlineMs),
+        env: helperEnv(options),
+        fds: passed,
+        onStdout: (chunk) => {
+          stdoutBytes += chunk.length;
+          if (stdoutBytes > OUTPUT_MAX_BYTES) stop('stack helper printed more than 1 MiB');
+          else stdout.push(chunk);
+        },
+        onStderr: (chunk) => {
+          stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
+        },
+      });
+    } catch (error) {
+      resolve({
+        error: `stack helper could not start: ${helper}: ${oneLine(errorMessage(error))}`,
+      });
+      return;
+    }
+    function stop(reason: string): void {
       failure ??= reason;
       child.kill('SIGKILL');
-    };
+    }
     const timer = setTimeout(() => {
       stop(`stack helper killed at its deadline (${deadlineMs} ms)`);
     }, deadlineMs);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdoutBytes += chunk.length;
-      if (stdoutBytes > OUTPUT_MAX_BYTES) stop('stack helper printed more than 1 MiB');
-      else stdout.push(chunk);
-    });
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (chunk: string) => {
-      stderr = (stderr + chunk).slice(-STDERR_TAIL_BYTES);
-    });
-    child.once('error', (error) => {
-      failure ??= `stack helper could not start: ${oneLine(error.message)}`;
-    });
-    // 'close': the process has exited and its output is complete.
-    child.once('close', (code, signal) => {
+    // done: the process has exited and its output is complete.
+    void child.done.then(({ code, signal }) => {
       clearTimeout(timer);
       if (failure !== undefined) {
         resolve({ error: failure });
@@ -154,4 +157,10 @@ export function runStackHelper(options: StackHelperOptions): Promise<StackResult
       else resolve({ error: exitReason(code, signal, stderr) });
     });
   });
+}
+
+/** strerror's words for a failed system call (ENOENT: "No such file or directory"). */
+function errorMessage(error: unknown): string {
+  if (isSysError(error)) return strerror(error.errno) ?? error.code;
+  return error instanceof Error ? error.message : String(error);
 }

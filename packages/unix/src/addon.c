@@ -60,6 +60,9 @@ static const export_t EXPORTS[] = {
     {"userName", cu_user_name},
     {"groupName", cu_group_name},
     {"strerror", cu_strerror},
+    /* spawn.c */
+    {"spawnPiped", cu_spawn_piped},
+    {"waitPidfd", cu_wait_pidfd},
     /* lock.c */
     {"flock", cu_flock},
     {"funlock", cu_funlock},

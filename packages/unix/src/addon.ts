@@ -64,6 +64,14 @@ export interface Addon {
   queuedBytes(fd: number): number;
   recvBytes(fd: number, length: number, peek: boolean): Buffer;
   pumpStream(src: number, head: Buffer, dst: number): Promise<{ bytes: number; error?: Error }>;
+  // spawn.c
+  spawnPiped(
+    path: string,
+    argv: readonly string[],
+    envp: readonly string[],
+    fds: readonly number[],
+  ): [pid: number, stdout: number, stderr: number];
+  waitPidfd(pidfd: number): [code: number, signal: number] | undefined;
 }
 
 /** struct pidfd_info (PIDFD_INFO_SIZE_VER3) as pidfd.c returns it. */

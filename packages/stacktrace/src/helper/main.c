@@ -2,13 +2,19 @@
  *
  *   coredump-ts-stack (--core PATH | --core-fd N) [--exe PATH]
  *                     [--as-limit BYTES] [--cpu-limit SECONDS] [--output-max BYTES]
+ *                     [--uid N --gid N]
  *
  * It runs libdw (dlopen'ed) over memory the crashed program controlled, so
  * it runs as its own process: non-dumpable, with address-space and CPU
  * limits; its caller kills it at a deadline. Output (at most OUTPUT_MAX
  * bytes, or --output-max, one line): {"version":1,"architecture":..,"threads":[..],
  * "modules":[..],"truncated":..}; on failure {"version":1,"error":".."}
- * with a non-zero exit status (see EXIT_* below). */
+ * with a non-zero exit status (see EXIT_* below).
+ *
+ * --uid/--gid: started as root, it becomes that user (no supplementary groups)
+ * before it opens anything; the worker starts it with posix_spawn, which cannot
+ * change users. The pipeline's own worker has dropped already and passes none. */
+#define _GNU_SOURCE /* setresuid, setresgid */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -18,6 +24,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <grp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -86,10 +93,12 @@ typedef struct {
   unsigned long long as_limit;
   unsigned long long cpu_limit;
   size_t output_max;
+  long long uid; /* -1: stay who we are */
+  long long gid;
 } Options;
 
 static Options parse_options(int argc, char **argv) {
-  Options o = {.core_fd = -1, .cpu_limit = CPU_LIMIT_DEFAULT_SEC, .output_max = OUTPUT_MAX};
+  Options o = {.core_fd = -1, .cpu_limit = CPU_LIMIT_DEFAULT_SEC, .output_max = OUTPUT_MAX, .uid = -1, .gid = -1};
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
     if (i + 1 >= argc) fail(EXIT_USAGE, "%s: missing value or unknown option", arg);
@@ -100,12 +109,26 @@ static Options parse_options(int argc, char **argv) {
     else if (!strcmp(arg, "--as-limit")) o.as_limit = parse_number(arg, value);
     else if (!strcmp(arg, "--cpu-limit")) o.cpu_limit = parse_number(arg, value);
     else if (!strcmp(arg, "--output-max")) o.output_max = (size_t)parse_number(arg, value);
+    else if (!strcmp(arg, "--uid")) o.uid = (long long)parse_number(arg, value);
+    else if (!strcmp(arg, "--gid")) o.gid = (long long)parse_number(arg, value);
     else fail(EXIT_USAGE, "unknown option %s", arg);
   }
+  if ((o.uid < 0) != (o.gid < 0) || o.uid > 0xfffffffeLL || o.gid > 0xfffffffeLL)
+    fail(EXIT_USAGE, "give both of --uid and --gid, each below 4294967295");
   if ((o.core_path != NULL) == (o.core_fd >= 0)) fail(EXIT_USAGE, "give exactly one of --core and --core-fd");
   if (o.output_max < OUTPUT_MIN || o.output_max > OUTPUT_MAX)
     fail(EXIT_USAGE, "--output-max: not between %d and %d", OUTPUT_MIN, OUTPUT_MAX);
   return o;
+}
+
+/* Group first (setgid needs root), then the user; a failure is fatal: never trace as root by mistake. */
+static void become(const Options *o) {
+  if (o->uid < 0) return;
+  if (setgroups(0, NULL) < 0 || setresgid((gid_t)o->gid, (gid_t)o->gid, (gid_t)o->gid) < 0 ||
+      setresuid((uid_t)o->uid, (uid_t)o->uid, (uid_t)o->uid) < 0)
+    fail(EXIT_USAGE, "cannot become uid %lld gid %lld: %s", o->uid, o->gid, strerror(errno));
+  /* A change of credentials makes the process dumpable again (suid_dumpable). */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
 static void set_limit(int resource, rlim_t value, const char *what) {
@@ -159,6 +182,7 @@ int main(int argc, char **argv) {
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   set_limit(RLIMIT_CORE, 0, "RLIMIT_CORE");
   Options o = parse_options(argc, argv);
+  become(&o);
 
   char why[512];
   if (dw_load(why, sizeof why) < 0) fail(EXIT_NO_LIBDW, "%s", why);
