@@ -62,7 +62,7 @@ static const export_t EXPORTS[] = {
     {"strerror", cu_strerror},
     /* spawn.c */
     {"spawnPiped", cu_spawn_piped},
-    {"waitPidfd", cu_wait_pidfd},
+    {"waitPid", cu_wait_pid},
     /* lock.c */
     {"flock", cu_flock},
     {"funlock", cu_funlock},

@@ -37,7 +37,7 @@ napi_value cu_pipe(napi_env env, napi_callback_info info);
 napi_value cu_close(napi_env env, napi_callback_info info);
 /* spawn.c */
 napi_value cu_spawn_piped(napi_env env, napi_callback_info info);
-napi_value cu_wait_pidfd(napi_env env, napi_callback_info info);
+napi_value cu_wait_pid(napi_env env, napi_callback_info info);
 /* lock.c */
 napi_value cu_flock(napi_env env, napi_callback_info info);
 napi_value cu_funlock(napi_env env, napi_callback_info info);

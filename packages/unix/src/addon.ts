@@ -71,7 +71,7 @@ export interface Addon {
     envp: readonly string[],
     fds: readonly number[],
   ): [pid: number, stdout: number, stderr: number];
-  waitPidfd(pidfd: number): [code: number, signal: number] | undefined;
+  waitPid(pid: number): [code: number, signal: number] | undefined;
 }
 
 /** struct pidfd_info (PIDFD_INFO_SIZE_VER3) as pidfd.c returns it. */

@@ -1,6 +1,7 @@
-/* spawnPiped and waitPidfd: start a program with posix_spawn (glibc's is a
+/* spawnPiped and waitPid: start a program with posix_spawn (glibc's is a
  * CLONE_VM|CLONE_VFORK child that only sets up fds and execs), its stdout and
- * stderr on pipes, and collect its exit through a pidfd.
+ * stderr on pipes, and reap it once its pidfd says it exited (or polled, before
+ * Linux 5.3).
  *
  * Why not child_process.spawn: libuv forks the whole worker (~55 MiB of page
  * tables copied) and then builds stream objects for each pipe; profiled on a
@@ -22,13 +23,8 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
 
 /* The most fds a child is given (3 .. 3+MAX_PASSED-1); the helper needs two. */
 #define MAX_PASSED 16
@@ -177,15 +173,18 @@ done:
   return result;
 }
 
-/* waitPidfd(pidfd) -> undefined while the child runs, else [code, signal]
- * (signal 0 for a normal exit); reaps it. WNOHANG: call when the pidfd is readable. */
-napi_value cu_wait_pidfd(napi_env env, napi_callback_info info) {
+/* waitPid(pid) -> undefined while the child runs, else [code, signal] (signal
+ * 0 for a normal exit); reaps it. WNOHANG: call when its pidfd is readable, or
+ * poll. By pid even with a pidfd: waitid(P_PIDFD) needs Linux 5.4, pidfd_open
+ * 5.3, and an unreaped child's pid cannot be reused. */
+napi_value cu_wait_pid(napi_env env, napi_callback_info info) {
   napi_value argv[1];
-  int32_t pidfd = -1;
-  if (!cu_args(env, info, 1, argv) || !cu_get_int32(env, argv[0], "pidfd", &pidfd)) return NULL;
+  int32_t pid = 0;
+  if (!cu_args(env, info, 1, argv) || !cu_get_int32(env, argv[0], "pid", &pid)) return NULL;
+  if (pid <= 0) return cu_throw_type(env, "pid must be positive");
   siginfo_t si;
   memset(&si, 0, sizeof si);
-  if (syscall(SYS_waitid, P_PIDFD, pidfd, &si, WEXITED | WNOHANG, NULL) < 0)
+  if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG) < 0)
     return cu_throw_errno(env, errno, "waitid", NULL);
   if (si.si_pid == 0) return cu_undefined(env);
   bool exited = si.si_code == CLD_EXITED;

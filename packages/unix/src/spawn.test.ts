@@ -1,7 +1,9 @@
-import { closeSync, openSync, readdirSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readlinkSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { isSysError, memfdCreate, spawnPiped, type PipedChild } from '@coredump-ts/unix';
+
+import { spawnWatched } from './spawn.js';
 
 /** Runs /bin/sh -c script; everything the child printed, and how it ended. */
 async function sh(script: string, opts: { fds?: number[]; env?: Record<string, string> } = {}) {
@@ -125,5 +127,46 @@ describe('spawnPiped', () => {
         onStderr: () => undefined,
       }),
     ).toThrow(/argv/);
+  });
+});
+
+describe('spawnPiped without pidfd_open (Linux < 5.3): the exit is polled', () => {
+  const run = (args: string[]) => {
+    let out = '';
+    const child = spawnWatched(
+      '/bin/sh',
+      {
+        args,
+        env: {},
+        onStdout: (b) => {
+          out += b.toString();
+        },
+        onStderr: () => undefined,
+      },
+      'poll',
+    );
+    return { child, out: () => out };
+  };
+
+  it('gives the output and the exit status', async () => {
+    const r = run(['-c', 'echo polled; exit 4']);
+    expect(await r.child.done).toEqual({ code: 4, signal: null });
+    expect(r.out()).toBe('polled\n');
+  });
+
+  it('a child killed at a deadline is reaped, and kill() after that is a no-op', async () => {
+    const r = run(['-c', 'exec sleep 30']);
+    // No pidfd was opened for it: the poll path is the one under test.
+    const pidfds = readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === 'anon_inode:[pidfd]';
+      } catch {
+        return false;
+      }
+    });
+    expect(pidfds).toEqual([]);
+    r.child.kill('SIGKILL');
+    expect(await r.child.done).toEqual({ code: null, signal: 'SIGKILL' });
+    r.child.kill('SIGKILL');
   });
 });

@@ -45,19 +45,30 @@ const signalNames = new Map<number, NodeJS.Signals>(
  * pipes. Throws (with errno) when it cannot be started: ENOENT, EACCES, ENOEXEC...
  */
 export function spawnPiped(path: string, opts: PipedChildOptions): PipedChild {
+  return spawnWatched(path, opts, 'pidfd');
+}
+
+/** How often the exit is polled for where there is no pidfd_open (Linux < 5.3). */
+const EXIT_POLL_MS = 5;
+
+/** spawnPiped, with the exit watched through a pidfd or by polling (tests use 'poll'). */
+export function spawnWatched(
+  path: string,
+  opts: PipedChildOptions,
+  exitWatch: 'pidfd' | 'poll',
+): PipedChild {
   const envp = Object.entries(opts.env).map(([k, v]) => `${k}=${v}`);
   const [pid, stdout, stderr] = addon.spawnPiped(path, [path, ...opts.args], envp, [
     ...(opts.fds ?? []),
   ]);
-  // Not reaped until waitPidfd says so: the pid cannot be reused meanwhile.
-  let pidfd: number;
-  try {
-    pidfd = addon.pidfdOpen(pid, 0);
-  } catch (error) {
-    process.kill(pid, 'SIGKILL'); // cannot watch it: do not leave it running
-    closeSync(stdout);
-    closeSync(stderr);
-    throw error;
+  // Not reaped until a wait says so: the pid cannot be reused meanwhile.
+  let pidfd: number | undefined;
+  if (exitWatch === 'pidfd') {
+    try {
+      pidfd = addon.pidfdOpen(pid, 0);
+    } catch {
+      pidfd = undefined; // before Linux 5.3 (or under seccomp): poll for the exit instead
+    }
   }
   let reaped = false;
   let open = 3; // stdout, stderr, the process
@@ -109,24 +120,37 @@ export function spawnPiped(path: string, opts: PipedChildOptions): PipedChild {
   drain(stdout, opts.onStdout);
   drain(stderr, opts.onStderr);
 
-  let exitWatcher: FdWatcher | undefined = new FdWatcher(pidfd, () => {
+  /** Reaps the child if it has exited; true once it has. */
+  const reap = (wait: () => [number, number] | undefined): boolean => {
     let status: [number, number] | undefined;
     try {
-      status = addon.waitPidfd(pidfd);
+      status = wait();
     } catch {
       status = [-1, 0]; // cannot happen for our own child; end rather than spin
     }
-    if (status === undefined) return; // readable before the exit was recorded: wait on
+    if (status === undefined) return false;
     reaped = true;
     const [code, signo] = status;
     exit =
       signo === 0 ? { code, signal: null } : { code: null, signal: signalNames.get(signo) ?? null };
-    exitWatcher?.close();
-    exitWatcher = undefined;
-    closeSync(pidfd);
     closed();
-  });
-  exitWatcher.start();
+    return true;
+  };
+  if (pidfd !== undefined) {
+    const fd = pidfd;
+    let exitWatcher: FdWatcher | undefined = new FdWatcher(fd, () => {
+      // Readable before the exit was recorded: wait on.
+      if (!reap(() => addon.waitPid(pid))) return;
+      exitWatcher?.close();
+      exitWatcher = undefined;
+      closeSync(fd);
+    });
+    exitWatcher.start();
+  } else {
+    const timer = setInterval(() => {
+      if (reap(() => addon.waitPid(pid))) clearInterval(timer);
+    }, EXIT_POLL_MS);
+  }
 
   return {
     pid,
