@@ -22,7 +22,10 @@ const cores = (): string[] => e2e.pipeline.files().filter((f) => f.startsWith('c
 describe('flood control', { timeout: 600_000 }, () => {
   it('a crash loop of 10 with Burst=3: 10 entries, 3 files, suppressed counts 1..7', async () => {
     e2e.pipeline.dropIn('50-ratelimit', 'RateLimitIntervalSec=1h\nRateLimitBurst=3');
-    const rows: Record<'limited' | 'suppressed' | 'file' | 'message', string | undefined>[] = [];
+    const rows: Record<
+      'limited' | 'suppressed' | 'file' | 'message' | 'signature' | 'basis',
+      string | undefined
+    >[] = [];
     for (let i = 0; i < 10; i++) {
       const { exit, entry } = await crashProgram(e2e.pipeline, 'segv', [], { uid: e2e.uid });
       expectEntry(entry, {
@@ -37,6 +40,8 @@ describe('flood control', { timeout: 600_000 }, () => {
         suppressed: text(entry, 'COREDUMP_TS_SUPPRESSED'),
         file: text(entry, 'COREDUMP_FILENAME'),
         message: text(entry, 'MESSAGE'),
+        signature: text(entry, 'COREDUMP_TS_SIGNATURE'),
+        basis: text(entry, 'COREDUMP_TS_SIGNATURE_BASIS'),
       });
     }
     expect(rows.map((r) => r.limited)).toEqual([
@@ -51,9 +56,13 @@ describe('flood control', { timeout: 600_000 }, () => {
     ]);
     expect(rows.slice(0, 3).every((r) => r.file !== undefined)).toBe(true);
     expect(rows.slice(3).map((r) => r.file)).toEqual(Array<undefined>(7).fill(undefined));
+    // The suppressed cores are traced from the drained stream like the stored ones,
+    // so the whole loop is one signature (one row in `top`), on its frames.
     expect(rows[9]?.message).toMatch(
-      /dumped core\.\nThe core was not stored because of the rate limit \(7 suppressed since the last one stored\)\.$/,
+      /dumped core\.\nThe core was not stored because of the rate limit \(7 suppressed since the last one stored\)\.\n\nStack trace of thread \d+:\n#0 /,
     );
+    expect(new Set(rows.map((r) => r.signature)).size).toBe(1);
+    expect(rows.map((r) => r.basis)).toEqual(Array<string>(10).fill('frames'));
     expect(cores()).toHaveLength(3);
   });
 

@@ -16,7 +16,7 @@ import {
 
 import { NOTHING, type CaptureResult } from './capture.js';
 import type { Log } from './log.js';
-import { countOnlySink, streamCore } from './stream.js';
+import { countOnlySink, streamCore, type CoreObserver } from './stream.js';
 
 export interface RateLimitVerdict {
   readonly verdict: Verdict;
@@ -91,11 +91,17 @@ export function rateLimitNote(v: RateLimitVerdict, skipped: SkippedHow): string 
 
 /**
  * A suppressed crash's core: read to EOF and only counted (no file, no
- * compression), so that the kernel's write ends normally.
+ * compression), so that the kernel's write ends normally. The observers see
+ * it as they would a stored core's (the mini core: a suppressed crash is
+ * traced too, so that it shares the stored crashes' signature).
  */
-export function drainSuppressed(coreFd: number, written = true): CaptureResult {
+export function drainSuppressed(
+  coreFd: number,
+  written = true,
+  observers: readonly CoreObserver[] = [],
+): CaptureResult {
   try {
-    const stream = streamCore(coreFd, { maxBytes: Infinity, observers: [], sink: countOnlySink });
+    const stream = streamCore(coreFd, { maxBytes: Infinity, observers, sink: countOnlySink });
     return { ...NOTHING, written, coreBytes: stream.bytes };
   } catch (error) {
     return { ...NOTHING, written, failure: { error, what: 'Failed to drain the suppressed core' } };

@@ -140,7 +140,7 @@ export async function submitCrash(
   };
   try {
     cap = suppressed
-      ? drainSuppressed(coreFd, skipped === 'not stored')
+      ? drainSuppressed(coreFd, skipped === 'not stored', [trace.observer])
       : capture(ctx, fields, coreFd, { ...captureDeps, config: streamConfig(config) });
   } finally {
     notifier.close();
