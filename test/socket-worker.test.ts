@@ -305,6 +305,8 @@ async function speak(fd: number, req: Buffer, answer?: Buffer, then?: Buffer): P
   return ack.data;
 }
 
+const escapeRegExp = (t: string): string => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 describe('flood control in socket mode', () => {
   it('Burst=1: the second crash is rejected before the dump, and still journaled', async () => {
     side.clear();
@@ -334,12 +336,23 @@ describe('flood control in socket mode', () => {
       expect(text(e, 'COREDUMP_BY_PIDFD')).toBe('1');
       // Without COREDUMP_SIGNAL systemd's coredumpctl aborts (safe_atoi assertion).
       expect(text(e, 'COREDUMP_SIGNAL')).toBe('11');
-      expect(text(e, 'MESSAGE')).toBe(
+      const firstLines =
         `Process ${String(limited.pid)} (segv) of user 0 terminated abnormally without generating a coredump.\n` +
-          (rejected
-            ? 'The kernel was told not to dump the core because of the rate limit (1 suppressed since the last one stored).'
-            : "The dump was stopped after the core's notes because of the rate limit (1 suppressed since the last one stored)."),
-      );
+        (rejected
+          ? 'The kernel was told not to dump the core because of the rate limit (1 suppressed since the last one stored).'
+          : "The dump was stopped after the core's notes because of the rate limit (1 suppressed since the last one stored).");
+      if (rejected) {
+        expect(text(e, 'MESSAGE')).toBe(firstLines);
+      } else {
+        // Cut short: traced from its notes and the held process's stacks, so the
+        // crash loop is one signature, the stored crash's, on its frames.
+        expect(text(e, 'MESSAGE')).toMatch(
+          new RegExp(`^${escapeRegExp(firstLines)}\n\nStack trace of thread \\d+:\n#0 `),
+        );
+        expect(text(e, 'COREDUMP_TS_SIGNATURE_BASIS')).toBe('frames');
+        expect(text(e, 'COREDUMP_TS_SIGNATURE')).toBe(text(kept.entry, 'COREDUMP_TS_SIGNATURE'));
+        expect(text(e, 'COREDUMP_TS_TOP_FRAME')).toBe(text(kept.entry, 'COREDUMP_TS_TOP_FRAME'));
+      }
       expect(readdirSync(side.storage).filter((f) => f.startsWith('core.'))).toHaveLength(1);
       // systemd 252's own coredumpctl lists both entries.
       const listed = execFileSync(

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { close, socketpair } from '@coredump-ts/unix';
 
-import { readCoreHead, signalFromCoreHead } from './core-head.js';
+import { readCoreHead, readThroughNotes, signalFromCoreHead } from './core-head.js';
 
 const NT_PRSTATUS = 1;
 const NT_PRPSINFO = 3;
@@ -202,6 +202,37 @@ describe('readCoreHead', () => {
       expect(head.head.equals(core.subarray(0, head.head.length))).toBe(true);
     } finally {
       close(a);
+    }
+  });
+});
+
+describe('readThroughNotes', () => {
+  it('reads on from the head to the end of the PT_NOTE segment, and no further', () => {
+    // The signal is in the first notes; 20 more threads' notes follow it.
+    const many = Array.from({ length: 20 }, () => prstatus(0));
+    const core = fakeCore({ notes: [prstatus(6), prpsinfo, siginfo(5), ...many] });
+    const notes = core.subarray(0, core.length - 4096); // fakeCore ends with 4 KiB of "memory"
+    const [a, b] = socketpair('stream');
+    try {
+      writeSync(b, core);
+      close(b);
+      const head = readCoreHead(a);
+      expect(head.head.length).toBeLessThan(notes.length);
+      const all = readThroughNotes(a, head.head);
+      expect(all.equals(notes)).toBe(true);
+    } finally {
+      close(a);
+    }
+  });
+
+  it('leaves a head that is not a core as it is', () => {
+    const [a, b] = socketpair('stream');
+    try {
+      writeSync(b, Buffer.from('not an ELF core at all'));
+      expect(readThroughNotes(a, Buffer.from('nope')).toString()).toBe('nope');
+    } finally {
+      close(a);
+      close(b);
     }
   });
 });

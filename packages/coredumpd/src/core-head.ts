@@ -65,11 +65,15 @@ function readerFor(b: Buffer, is64: boolean, little: boolean): Reader {
 
 const align4 = (n: number): number => (n + 3) & ~3;
 
-/**
- * What the first `head.length` bytes of a core say about its signal. `eof`: the
- * stream ended there (no more bytes will come). Pure; never throws on bad input.
- */
-export function signalFromCoreHead(head: Buffer, eof = false): CoreHead {
+type NoteSegment = {
+  readonly kind: 'notes';
+  readonly offset: number;
+  readonly size: number;
+  readonly r: Reader;
+};
+
+/** Where the PT_NOTE segment is, from the ELF and program headers in `head`. */
+function noteSegment(head: Buffer, eof: boolean): NoteSegment | CoreHead {
   const have = (n: number): boolean => head.length >= n;
   const want = (n: number): CoreHead => (eof ? unknown('the core ended early') : need(n));
   if (!have(16)) return want(16);
@@ -106,6 +110,19 @@ export function signalFromCoreHead(head: Buffer, eof = false): CoreHead {
   if (notes === undefined || !Number.isFinite(notes.offset) || !Number.isFinite(notes.size)) {
     return unknown('no PT_NOTE segment');
   }
+  return { kind: 'notes', ...notes, r };
+}
+
+/**
+ * What the first `head.length` bytes of a core say about its signal. `eof`: the
+ * stream ended there (no more bytes will come). Pure; never throws on bad input.
+ */
+export function signalFromCoreHead(head: Buffer, eof = false): CoreHead {
+  const have = (n: number): boolean => head.length >= n;
+  const want = (n: number): CoreHead => (eof ? unknown('the core ended early') : need(n));
+  const notes = noteSegment(head, eof);
+  if (notes.kind !== 'notes') return notes;
+  const { r } = notes;
 
   let prstatusSignal: number | undefined;
   const end = notes.offset + notes.size;
@@ -174,4 +191,30 @@ export function readCoreHead(fd: number): ReadCoreHead {
     }
     head = Buffer.concat([head, more.subarray(0, got)]);
   }
+}
+
+/**
+ * head, extended from fd to the end of the core's PT_NOTE segment (every note:
+ * registers of every thread, NT_FILE, NT_AUXV), at most CORE_HEAD_MAX_BYTES.
+ * For a dump about to be stopped: the notes say which memory a trace needs.
+ */
+export function readThroughNotes(fd: number, head: Buffer): Buffer {
+  const notes = noteSegment(head, false);
+  if (notes.kind !== 'notes') return head;
+  const end = Math.min(notes.offset + notes.size, CORE_HEAD_MAX_BYTES);
+  if (end <= head.length) return head;
+  const more = Buffer.allocUnsafe(end - head.length);
+  let got = 0;
+  while (got < more.length) {
+    let n: number;
+    try {
+      n = readSync(fd, more, got, more.length - got, null);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EINTR') continue;
+      throw new CoredumpError('ERR_CORE_READ', 'Failed to read the core', { cause: error });
+    }
+    if (n === 0) break;
+    got += n;
+  }
+  return Buffer.concat([head, more.subarray(0, got)]);
 }

@@ -5,13 +5,14 @@
 // peer pidfd checks -> handshake -> the core's head (signal) -> /proc context ->
 // the shared pipeline -> exit. One crash per process: no crash's bytes ever
 // share a process with another's.
-import { writeFileSync } from 'node:fs';
+import { writeFileSync, writeSync } from 'node:fs';
 
 import { formatDiagnostic, loadConfig, type CoredumpConfig } from '@coredump-ts/config';
 import { CoredumpError, signalName } from '@coredump-ts/protocol';
 import {
   configFs,
   isSysError,
+  memfdCreate,
   pipe,
   pumpStream,
   recvmsg,
@@ -29,7 +30,7 @@ import {
   warmCoreStream,
 } from '@coredump-ts/pipeline';
 
-import { readCoreHead } from './core-head.js';
+import { readCoreHead, readThroughNotes } from './core-head.js';
 import { decideBeforeDump, type PreDumpVerdict } from './flood.js';
 import { COREDUMP_KERNEL, runHandshake, type AckDecision } from './handshake.js';
 import { contextFromPeer, openPeer, verifyPeer, type OpenedPeer } from './peer-context.js';
@@ -113,12 +114,27 @@ export async function processKernelConnection(
     for (const w of warnings) log.warn(w);
     const meta = ctx.meta;
     if (cutShort) {
+      // The connection stays open until the stacks are read from the held process
+      // (the notes say where); closing it then makes the kernel's next write fail:
+      // the dump ends there.
       connOwned = false;
-      closeQuietly(conn); // the kernel's next write fails: the dump ends here
+      let open = true;
+      const release = (): void => {
+        if (open) closeQuietly(conn);
+        open = false;
+      };
       log.info(
         `Read the signal of process ${String(meta.pid)} from its core's notes and stopped the dump (rate limit).`,
       );
-      return await journalRejected({ ...pre, ctx }, deps, 'cut short');
+      try {
+        return await journalRejected({ ...pre, ctx }, deps, 'cut short', {
+          head: readThroughNotes(conn, head.head),
+          pidfd: opened.pidfd,
+          release,
+        });
+      } finally {
+        release();
+      }
     }
     log.info(
       `Process ${String(meta.pid)} (${meta.comm}) of user ${String(meta.uid)} terminated abnormally with signal ${String(signal ?? 0)}/${signalText(signal)}, processing...`,
@@ -158,21 +174,43 @@ export async function processKernelConnection(
   }
 }
 
-/** The entry of a crash whose dump flood control rejected: the context, no core. */
+/** A cut-short dump: the core's head as read, and the process still held by the connection. */
+interface HeldDump {
+  readonly head: Buffer;
+  readonly pidfd: number;
+  /** Closes the connection: the kernel ends the dump and lets the process go. */
+  readonly release: () => void;
+}
+
+/**
+ * The entry of a crash whose dump flood control rejected: the context, no core.
+ * A cut-short dump's head (its notes) goes to the pipeline as the whole stream,
+ * so the crash is traced from its notes and the held process's memory and gets
+ * the signature its stored crashes have.
+ */
 async function journalRejected(
   pre: PreDumpVerdict,
   deps: KernelConnectionDeps,
   how: 'not dumped' | 'cut short' = 'not dumped',
+  held?: HeldDump,
 ): Promise<number> {
   if (pre.ctx === undefined) return 0;
-  const [coreFd, feedFd] = pipe();
-  closeQuietly(feedFd); // no core: the pipeline reads EOF at once
+  let coreFd: number;
+  if (held === undefined) {
+    const [readEnd, feedFd] = pipe();
+    closeQuietly(feedFd); // no core: the pipeline reads EOF at once
+    coreFd = readEnd;
+  } else {
+    coreFd = memfdCreate('coredump-ts-core-head'); // read forward from 0, like a pipe
+    writeSync(coreFd, held.head, 0, held.head.length, 0);
+  }
   try {
     const result = await submitCrash(pre.ctx, coreFd, {
       config: deps.config,
       paths: deps.paths,
       log: deps.log,
       rateLimit: { ...pre.limit, skipped: how },
+      ...(held !== undefined && { pidfd: held.pidfd, onCollected: held.release }),
     });
     return result.error === undefined ? 0 : result.error.exitStatus;
   } finally {

@@ -1,6 +1,7 @@
 export {
   createMiniCoreBuilder,
   type CoreObserver,
+  type FinishOptions,
   type MiniCoreBuilder,
   type MiniCoreInfo,
   type MiniCoreOptions,

@@ -359,3 +359,60 @@ describe('fuzzed cores', () => {
     );
   });
 });
+
+describe('a dump stopped after its notes: wanted memory read from the process instead', () => {
+  const core = syntheticCore();
+  const loads = coreLoads(core);
+  const headBytes = Math.min(...loads.filter((l) => l.size > 0).map((l) => l.offset));
+  /** The synthetic process's memory, as /proc/PID/mem would give it. */
+  const processMemory: ReadMemory = (address, length) => {
+    const inside = loads.some(
+      (l) => address >= l.vaddr && address + BigInt(length) <= l.vaddr + BigInt(l.size),
+    );
+    return inside ? memory(address, length) : undefined;
+  };
+  const build = (fill: boolean, readMemory?: ReadMemory): MiniCoreResult => {
+    const builder = createMiniCoreBuilder();
+    builder.observe(core.subarray(0, headBytes), 0);
+    builder.end({ bytes: headBytes, truncated: false });
+    return builder.finish(readMemory, { fillFromMemory: fill });
+  };
+
+  it('gives the same mini core as the whole stream would', () => {
+    const whole = feed(core, 64 * 1024, processMemory);
+    const filled = build(true, processMemory);
+    expect(filled.ok && whole.ok).toBe(true);
+    if (!filled.ok || !whole.ok) return;
+    expect(filled.core.equals(whole.core)).toBe(true);
+    expect(filled.info.memoryBytes).toBeGreaterThan(0x4000); // the stacks are in it
+  });
+
+  it('without fillFromMemory, or without a reader, keeps no stack', () => {
+    const plain = build(false, processMemory);
+    const noReader = build(true);
+    expect(plain.ok && noReader.ok).toBe(true);
+    if (!plain.ok || !noReader.ok) return;
+    expect(noReader.info.memoryBytes).toBe(0);
+    const whole = feed(core, 64 * 1024, processMemory);
+    if (!whole.ok) throw new Error('whole core failed');
+    expect(plain.info.memoryBytes).toBeLessThan(whole.info.memoryBytes);
+  });
+
+  it('keeps the readable start of a range when the rest does not read', () => {
+    // The stack's last page does not read: the crashing thread's window keeps its first.
+    const stackEnd = STACK + 0x11000n;
+    const partial: ReadMemory = (address, length) =>
+      address >= STACK && address < stackEnd
+        ? address + BigInt(length) <= stackEnd - 0x1000n
+          ? memory(address, length)
+          : undefined
+        : processMemory(address, length);
+    const r = build(true, partial);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const whole = feed(core, 64 * 1024, processMemory);
+    if (!whole.ok) throw new Error('whole core failed');
+    expect(r.info.memoryBytes).toBeLessThan(whole.info.memoryBytes);
+    expect(r.info.memoryBytes).toBeGreaterThan(0);
+  });
+});

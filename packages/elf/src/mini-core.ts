@@ -23,7 +23,7 @@ import {
   parsePhdrs,
   type Segment,
 } from './core-layout.js';
-import { EHDR_SIZE, EM_X86_64, PF_R, PF_W, PHDR_SIZE, PN_XNUM } from './format.js';
+import { EHDR_SIZE, EM_X86_64, PAGE_SIZE, PF_R, PF_W, PHDR_SIZE, PN_XNUM } from './format.js';
 import { PageReader, type ReadMemory, walkLinkMap } from './link-map.js';
 import { type CoreNote, interpretNotes, NoteReader } from './notes.js';
 import { findAltstackFrames } from './signal-frame.js';
@@ -87,9 +87,18 @@ export interface MiniCoreInfo {
 export type MiniCoreResult =
   { readonly ok: true; readonly core: Buffer; readonly info: MiniCoreInfo } | ElfFailure;
 
+export interface FinishOptions {
+  /**
+   * Wanted memory the stream did not carry (a dump stopped after its notes) is
+   * read through readMemory instead, each range from its start for as long as
+   * pages read. For a crashed process still held by the kernel.
+   */
+  readonly fillFromMemory?: boolean;
+}
+
 export interface MiniCoreBuilder extends CoreObserver {
   /** After end(): the mini core. readMemory reads the crashed process (link_map walk). */
-  finish(readMemory?: ReadMemory): MiniCoreResult;
+  finish(readMemory?: ReadMemory, options?: FinishOptions): MiniCoreResult;
 }
 
 export type { ElfErrorCode, ElfFailure };
@@ -188,8 +197,9 @@ class Builder implements MiniCoreBuilder {
     };
   }
 
-  finish(readMemory?: ReadMemory): MiniCoreResult {
+  finish(readMemory?: ReadMemory, options: FinishOptions = {}): MiniCoreResult {
     try {
+      if (options.fillFromMemory === true && readMemory !== undefined) this.fill(readMemory);
       return this.build(readMemory);
     } catch (error) {
       return internal(error);
@@ -393,6 +403,32 @@ class Builder implements MiniCoreBuilder {
     for (const frame of frames) {
       this.signalFrames++;
       this.keep(stackWindow(frame.sp, thread, this.sizes));
+    }
+  }
+
+  /**
+   * Wanted ranges that did not arrive whole: read from their start through
+   * readMemory, page by page, until a page does not read (then the prefix
+   * read is kept). Within the same byte budget as the stream's (maxKeptBytes).
+   * Signal frames are not followed here.
+   */
+  private fill(readMemory: ReadMemory): void {
+    if (this.early() !== undefined) return;
+    const pages = new PageReader(readMemory, Math.ceil(this.maxKeptBytes / PAGE_SIZE) + 1);
+    for (const k of this.kept) {
+      if (k.from === 0 && k.to === k.data.length) continue;
+      let done = 0;
+      while (done < k.data.length) {
+        const at = k.address + BigInt(done);
+        const n = Math.min(PAGE_SIZE - Number(at % BigInt(PAGE_SIZE)), k.data.length - done);
+        const piece = pages.read(at, n);
+        if (piece === undefined) break;
+        done += piece.copy(k.data, done);
+      }
+      if (done > 0) {
+        k.from = 0;
+        k.to = done;
+      }
     }
   }
 

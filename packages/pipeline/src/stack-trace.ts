@@ -35,6 +35,11 @@ export interface StackTraceOptions {
   readonly log: Log;
   /** Where the helper's deadline and library overrides are read; default process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * The stream stops after the core's notes (socket mode's flood control): trace
+   * anyway, with the memory the notes ask for read from the held process.
+   */
+  readonly fillFromMemory?: boolean;
 }
 
 export interface StackTraceOutcome {
@@ -70,7 +75,7 @@ export function startStackTrace(opts: StackTraceOptions): StackTraceStep {
       const b = builder;
       builder = undefined; // what it holds is freed with it
       if (b === undefined) return miniCore;
-      if (!core.written) {
+      if (!core.written && opts.fillFromMemory !== true) {
         why = ''; // nothing to trace, nothing to say (as systemd)
         return undefined;
       }
@@ -84,7 +89,9 @@ export function startStackTrace(opts: StackTraceOptions): StackTraceStep {
       }
       const mem = openProcMem(opts.procRoot, meta.pid, opts.pidfd);
       try {
-        const result = b.finish('error' in mem ? undefined : mem.read);
+        const result = b.finish('error' in mem ? undefined : mem.read, {
+          fillFromMemory: opts.fillFromMemory === true,
+        });
         if (!result.ok) {
           why = `${result.code}: ${result.reason}`;
           return undefined;
