@@ -310,7 +310,8 @@ describe('debug and SIGTERM', () => {
         '#!/bin/sh',
         `trap 'echo TERM > ${seen}; exit 77' TERM`,
         // argv: <exe> -c <core>; the core must be there while the debugger runs.
-        `test -s "$3" && echo "$3" > ${ready}`,
+        // Renamed into place: the test polls the file and must never read half a line.
+        `test -s "$3" && echo "$3" > ${ready}.part && mv ${ready}.part ${ready}`,
         'while :; do sleep 0.05; done',
         '',
       ].join('\n'),
