@@ -166,6 +166,24 @@ export interface ReadCoreHead {
   readonly eof: boolean;
 }
 
+/** Up to `length` bytes from a blocking fd: fewer only when the stream ends (eof). */
+function readUpTo(fd: number, length: number): { readonly bytes: Buffer; readonly eof: boolean } {
+  const buf = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    let n: number;
+    try {
+      n = readSync(fd, buf, got, length - got, null);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EINTR') continue;
+      throw new CoredumpError('ERR_CORE_READ', 'Failed to read the core', { cause: error });
+    }
+    if (n === 0) return { bytes: buf.subarray(0, got), eof: true };
+    got += n;
+  }
+  return { bytes: buf, eof: false };
+}
+
 /** Read from a blocking fd until signalFromCoreHead can answer (or the stream ends). */
 export function readCoreHead(fd: number): ReadCoreHead {
   let head = Buffer.alloc(0);
@@ -173,23 +191,9 @@ export function readCoreHead(fd: number): ReadCoreHead {
   for (;;) {
     const step = signalFromCoreHead(head, eof);
     if (step.kind === 'done') return { head, result: step, eof };
-    const more = Buffer.allocUnsafe(step.bytes - head.length);
-    let got = 0;
-    while (got < more.length) {
-      let n: number;
-      try {
-        n = readSync(fd, more, got, more.length - got, null);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EINTR') continue;
-        throw new CoredumpError('ERR_CORE_READ', 'Failed to read the core', { cause: error });
-      }
-      if (n === 0) {
-        eof = true;
-        break;
-      }
-      got += n;
-    }
-    head = Buffer.concat([head, more.subarray(0, got)]);
+    const more = readUpTo(fd, step.bytes - head.length);
+    eof = more.eof;
+    head = Buffer.concat([head, more.bytes]);
   }
 }
 
@@ -203,18 +207,5 @@ export function readThroughNotes(fd: number, head: Buffer): Buffer {
   if (notes.kind !== 'notes') return head;
   const end = Math.min(notes.offset + notes.size, CORE_HEAD_MAX_BYTES);
   if (end <= head.length) return head;
-  const more = Buffer.allocUnsafe(end - head.length);
-  let got = 0;
-  while (got < more.length) {
-    let n: number;
-    try {
-      n = readSync(fd, more, got, more.length - got, null);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EINTR') continue;
-      throw new CoredumpError('ERR_CORE_READ', 'Failed to read the core', { cause: error });
-    }
-    if (n === 0) break;
-    got += n;
-  }
-  return Buffer.concat([head, more.subarray(0, got)]);
+  return Buffer.concat([head, readUpTo(fd, end - head.length).bytes]);
 }
