@@ -68,7 +68,7 @@ export async function processKernelConnection(
     closeQuietly(conn);
     return reportFailure(log, error);
   }
-  let connOwned = true; // until the pump takes it
+  let connOwned = true; // until the pump takes it, or a cut-short dump is released
   try {
     // The handshake comes before the verdict on the peer, so that flood control can
     // still tell the kernel to skip; a peer that is not a crash is refused right
@@ -116,25 +116,19 @@ export async function processKernelConnection(
     if (cutShort) {
       // The connection stays open until the stacks are read from the held process
       // (the notes say where); closing it then makes the kernel's next write fail:
-      // the dump ends there.
-      connOwned = false;
-      let open = true;
+      // the dump ends there. Closed at the latest by the finally below.
       const release = (): void => {
-        if (open) closeQuietly(conn);
-        open = false;
+        if (connOwned) closeQuietly(conn);
+        connOwned = false;
       };
       log.info(
         `Read the signal of process ${String(meta.pid)} from its core's notes and stopped the dump (rate limit).`,
       );
-      try {
-        return await journalRejected({ ...pre, ctx }, deps, 'cut short', {
-          head: readThroughNotes(conn, head.head),
-          pidfd: opened.pidfd,
-          release,
-        });
-      } finally {
-        release();
-      }
+      return await journalRejected({ ...pre, ctx }, deps, 'cut short', {
+        head: readThroughNotes(conn, head.head),
+        pidfd: opened.pidfd,
+        release,
+      });
     }
     log.info(
       `Process ${String(meta.pid)} (${meta.comm}) of user ${String(meta.uid)} terminated abnormally with signal ${String(signal ?? 0)}/${signalText(signal)}, processing...`,
