@@ -408,21 +408,20 @@ class Builder implements MiniCoreBuilder {
 
   /**
    * Wanted ranges that did not arrive whole: read from their start through
-   * readMemory, page by page, until a page does not read (then the prefix
-   * read is kept). Within the same byte budget as the stream's (maxKeptBytes).
-   * Signal frames are not followed here.
+   * readMemory, a page at a time, until a page does not read (then the prefix
+   * read is kept). Into the ranges' own buffers, already sized within the
+   * stream's byte budget (maxKeptBytes). Signal frames are not followed here.
    */
   private fill(readMemory: ReadMemory): void {
     if (this.early() !== undefined) return;
-    const pages = new PageReader(readMemory, Math.ceil(this.maxKeptBytes / PAGE_SIZE) + 1);
     for (const k of this.kept) {
       if (k.from === 0 && k.to === k.data.length) continue;
       let done = 0;
       while (done < k.data.length) {
         const at = k.address + BigInt(done);
         const n = Math.min(PAGE_SIZE - Number(at % BigInt(PAGE_SIZE)), k.data.length - done);
-        const piece = pages.read(at, n);
-        if (piece === undefined) break;
+        const piece = readMemory(at, n);
+        if (piece?.length !== n) break;
         done += piece.copy(k.data, done);
       }
       if (done > 0) {
