@@ -1,13 +1,13 @@
 // The text systemd prints for an errno: glibc's strerror(), through the unix
 // addon. The addon loads only for the verbs that report file errors (dump and
 // debug call loadErrnoText() first); before that, Node's own message is used.
-type Strerror = (errno: string) => string | undefined;
+type ErrnoMessage = (error: unknown) => string;
 
-let strerror: Strerror | undefined;
+let errnoMessage: ErrnoMessage | undefined;
 
 export async function loadErrnoText(): Promise<void> {
   try {
-    strerror ??= (await import('@coredump-ts/unix')).strerror;
+    errnoMessage ??= (await import('@coredump-ts/unix')).errnoMessage;
   } catch {
     // No addon (a broken install): Node's messages, still with the errno name.
   }
@@ -15,7 +15,6 @@ export async function loadErrnoText(): Promise<void> {
 
 /** "No such file or directory" for an error with code ENOENT; else its message. */
 export function errnoText(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const text = code !== undefined ? strerror?.(code) : undefined;
-  return text ?? (error instanceof Error ? error.message : String(error));
+  if (errnoMessage !== undefined) return errnoMessage(error);
+  return error instanceof Error ? error.message : String(error);
 }

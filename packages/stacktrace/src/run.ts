@@ -4,7 +4,7 @@
 // process. Nothing here throws for a helper failure.
 import { fileURLToPath } from 'node:url';
 
-import { isSysError, spawnPiped, strerror, type PipedChild } from '@coredump-ts/unix';
+import { errnoMessage, spawnPiped, type PipedChild } from '@coredump-ts/unix';
 
 import { oneLine, parseStackJson, type StackResult } from './trace.js';
 
@@ -132,7 +132,7 @@ export function runStackHelper(options: StackHelperOptions): Promise<StackResult
       });
     } catch (error) {
       resolve({
-        error: `stack helper could not start: ${helper}: ${oneLine(errorMessage(error))}`,
+        error: `stack helper could not start: ${helper}: ${oneLine(errnoMessage(error))}`,
       });
       return;
     }
@@ -157,10 +157,4 @@ export function runStackHelper(options: StackHelperOptions): Promise<StackResult
       else resolve({ error: exitReason(code, signal, stderr) });
     });
   });
-}
-
-/** strerror's words for a failed system call (ENOENT: "No such file or directory"). */
-function errorMessage(error: unknown): string {
-  if (isSysError(error)) return strerror(error.errno) ?? error.code;
-  return error instanceof Error ? error.message : String(error);
 }

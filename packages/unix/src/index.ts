@@ -78,7 +78,7 @@ export {
 } from './stream.js';
 export type { PumpResult } from './stream.js';
 export { configFs } from './files.js';
-export { groupName, strerror, userName } from './libc.js';
+export { errnoMessage, groupName, strerror, userName } from './libc.js';
 export { lockExclusive, unlock } from './lock.js';
 export { spawnPiped } from './spawn.js';
 export type { PipedChild, PipedChildExit, PipedChildOptions } from './spawn.js';

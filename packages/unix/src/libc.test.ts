@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { groupName, strerror, userName } from './libc.js';
+import { errnoMessage, groupName, strerror, userName } from './libc.js';
 
 /** What getent(1) (NSS, like us) says, or undefined. */
 function getent(db: 'passwd' | 'group', id: number): string | undefined {
@@ -44,5 +44,15 @@ describe('strerror', () => {
 describe('strerror of names that are not errnos', () => {
   it.for(['constructor', 'toString', '__proto__'])('%s is undefined', (name) => {
     expect(strerror(name)).toBeUndefined();
+  });
+});
+
+describe('errnoMessage', () => {
+  it("gives strerror's words for an error's errno name, else its message", () => {
+    const enoent = Object.assign(new Error('open /x: ENOENT'), { code: 'ENOENT' });
+    expect(errnoMessage(enoent)).toBe('No such file or directory');
+    expect(errnoMessage(Object.assign(new Error('odd'), { code: 'ENOTANERRNO' }))).toBe('odd');
+    expect(errnoMessage(new Error('plain'))).toBe('plain');
+    expect(errnoMessage('text')).toBe('text');
   });
 });

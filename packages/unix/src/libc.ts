@@ -33,3 +33,13 @@ export function strerror(errno: number | string): string | undefined {
     typeof errno === 'number' ? errno : Object.hasOwn(names, errno) ? names[errno] : undefined;
   return n === undefined ? undefined : libc.strerror(n);
 }
+
+/**
+ * strerror's words for an error with an errno name in `code` (a SysError,
+ * Node's fs errors: "No such file or directory"), else its message.
+ */
+export function errnoMessage(error: unknown): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const text = typeof code === 'string' ? strerror(code) : undefined;
+  return text ?? (error instanceof Error ? error.message : String(error));
+}
