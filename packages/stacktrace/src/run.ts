@@ -2,6 +2,7 @@
 // deadline, and turns whatever happens into a trace or a one-line reason.
 // libdw parses memory the crashed program controlled: it never runs in this
 // process. Nothing here throws for a helper failure.
+import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath } from 'node:url';
 
 import { errnoMessage, spawnPiped, type PipedChild } from '@coredump-ts/unix';
@@ -114,6 +115,7 @@ export function runStackHelper(options: StackHelperOptions): Promise<StackResult
     const stdout: Buffer[] = [];
     let stdoutBytes = 0;
     let stderr = '';
+    const stderrText = new StringDecoder('utf8');
     let failure: string | undefined;
     let child: PipedChild;
     try {
@@ -127,7 +129,8 @@ export function runStackHelper(options: StackHelperOptions): Promise<StackResult
           else stdout.push(chunk);
         },
         onStderr: (chunk) => {
-          stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
+          // A decoder keeps a character split across two reads whole.
+          stderr = (stderr + stderrText.write(chunk)).slice(-STDERR_TAIL_BYTES);
         },
       });
     } catch (error) {
