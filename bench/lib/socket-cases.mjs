@@ -41,7 +41,7 @@ export async function runSocketCase(ctx, spec, method, mib, fill) {
     socketPath,
     // debug: the worker logs how long its stack helper took (helperTiming).
     env: { COREDUMP_TS_STORAGE: storage, COREDUMP_TS_LOG_LEVEL: 'debug', ...spec.env },
-    logFile: `${ctx.tmp}/manager.log`,
+    logFile: managerLog(ctx),
     prefix: ctx.managerPrefix,
   }).catch((error) => {
     process.kill(crasher.pid, 'SIGKILL');
@@ -89,8 +89,11 @@ async function crashIntoManager(ctx, mgr, crasher, result, logFrom, namespace) {
   return entry;
 }
 
-const logSize = (ctx) =>
-  existsSync(`${ctx.tmp}/manager.log`) ? statSync(`${ctx.tmp}/manager.log`).size : 0;
+const managerLog = (ctx) => `${ctx.tmp}/manager.log`;
+const logSize = (ctx) => (existsSync(managerLog(ctx)) ? statSync(managerLog(ctx)).size : 0);
+/** What the manager and its workers logged since `from` (bytes); '' without a log. */
+const logSince = (ctx, from) =>
+  existsSync(managerLog(ctx)) ? readFileSync(managerLog(ctx)).subarray(from).toString('utf8') : '';
 
 /**
  * The trace step as the worker itself timed it (its debug line "Stack helper
@@ -99,20 +102,13 @@ const logSize = (ctx) =>
  * libdw, or no mini core).
  */
 function helperTiming(ctx, from) {
-  const path = `${ctx.tmp}/manager.log`;
-  if (!existsSync(path)) return {};
-  const text = readFileSync(path).subarray(from).toString('utf8');
-  const m = /Stack helper took ([0-9.]+) ms on a ([0-9]+)-byte mini core/.exec(text);
+  const m = /Stack helper took ([0-9.]+) ms on a ([0-9]+)-byte mini core/.exec(logSince(ctx, from));
   return m === null ? {} : { helperMs: Number(m[1]), miniCoreBytes: Number(m[2]) };
 }
 
 /** Error and warning lines the manager and its workers logged since `from` (bytes). */
 function managerErrors(ctx, from) {
-  const path = `${ctx.tmp}/manager.log`;
-  if (!existsSync(path)) return [];
-  return readFileSync(path)
-    .subarray(from)
-    .toString('utf8')
+  return logSince(ctx, from)
     .split('\n')
     .filter((l) => /^<[0-4]>/.test(l));
 }
@@ -155,7 +151,7 @@ export async function runSocketBurst(ctx, spec, method, limit, n) {
   const mgr = await startManager({
     socketPath,
     env: { COREDUMP_TS_STORAGE: ctx.storage, ...spec.env },
-    logFile: `${ctx.tmp}/manager.log`,
+    logFile: managerLog(ctx),
     prefix: ctx.managerPrefix,
   });
   const result = { method, limit, n, files: [] };
@@ -203,7 +199,7 @@ export async function measureIdle(ctx, seconds) {
   const mgr = await startManager({
     socketPath: `${ctx.tmp}/idle.sock`,
     env: { COREDUMP_TS_STORAGE: ctx.storage },
-    logFile: `${ctx.tmp}/manager.log`,
+    logFile: managerLog(ctx),
     prefix: ctx.managerPrefix,
   });
   try {
@@ -296,7 +292,7 @@ export async function runFloodBatch(ctx, mib, k) {
       COREDUMP_TS_CONFIG_ROOT: root,
       COREDUMP_TS_JOURNAL_SOCKET: ns.socketPath,
     },
-    logFile: `${ctx.tmp}/manager.log`,
+    logFile: managerLog(ctx),
     prefix: ctx.managerPrefix,
   });
   const crashes = [];
