@@ -5,14 +5,14 @@
 // peer pidfd checks -> handshake -> the core's head (signal) -> /proc context ->
 // the shared pipeline -> exit. One crash per process: no crash's bytes ever
 // share a process with another's.
-import { writeFileSync, writeSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 
 import { formatDiagnostic, loadConfig, type CoredumpConfig } from '@coredump-ts/config';
 import { CoredumpError, signalName } from '@coredump-ts/protocol';
 import {
   configFs,
   isSysError,
-  memfdCreate,
+  memfdWith,
   pipe,
   pumpStream,
   recvmsg,
@@ -195,8 +195,7 @@ async function journalRejected(
     closeQuietly(feedFd); // no core: the pipeline reads EOF at once
     coreFd = readEnd;
   } else {
-    coreFd = memfdCreate('coredump-ts-core-head'); // read forward from 0, like a pipe
-    writeSync(coreFd, held.head, 0, held.head.length, 0);
+    coreFd = memfdWith('coredump-ts-core-head', held.head); // read forward from 0, like a pipe
   }
   try {
     const result = await submitCrash(pre.ctx, coreFd, {

@@ -4,12 +4,12 @@
 // within the limit), and the mini core built from it (stack-trace.ts) is then stored
 // in its place by the same capture code: file name, zstd, mode, ACL, xattrs,
 // ExternalSizeMax=, or the memfd for COREDUMP= with Storage=journal.
-import { closeSync, writeSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 
 import { storageSizeMax, type CoredumpConfig } from '@coredump-ts/config';
 import type { CrashContext } from '@coredump-ts/context';
 import { FIELD, field, type JournalField } from '@coredump-ts/protocol';
-import { memfdCreate } from '@coredump-ts/unix';
+import { memfdWith } from '@coredump-ts/unix';
 
 import { capture, type CaptureDeps, type CaptureResult } from './capture.js';
 
@@ -51,13 +51,7 @@ export function storeMiniCore(
   }
   let fd: number;
   try {
-    fd = memfdCreate('coredump-ts-stacks');
-    try {
-      writeSync(fd, miniCore, 0, miniCore.length, 0); // pwrite: the fd's offset stays 0
-    } catch (error) {
-      closeSync(fd);
-      throw error;
-    }
+    fd = memfdWith('coredump-ts-stacks', miniCore);
   } catch (error) {
     return { ...counted, failure: { error, what: 'Failed to hold the stack-only core' } };
   }

@@ -4,7 +4,7 @@
 // libdw helper runs on the mini core in a memfd, and its trace becomes MESSAGE's
 // suffix, COREDUMP_PACKAGE_*, COREDUMP_TS_STACKTRACE and the signature fields.
 // Nothing here fails the crash: every failure is one log line and no trace.
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 
 import type { CrashMetadata } from '@coredump-ts/context';
 import { createMiniCoreBuilder, type MiniCoreBuilder } from '@coredump-ts/elf';
@@ -19,7 +19,7 @@ import {
   type StackTrace,
   STACK_HELPER_PATH,
 } from '@coredump-ts/stacktrace';
-import { memfdCreate } from '@coredump-ts/unix';
+import { memfdWith } from '@coredump-ts/unix';
 
 import type { Log } from './log.js';
 import { openProcMem } from './proc-mem.js';
@@ -147,8 +147,7 @@ async function traceMiniCore(
 ): ReturnType<typeof runStackHelper> {
   let fd: number;
   try {
-    fd = memfdCreate('coredump-ts-minicore');
-    writeSync(fd, core, 0, core.length, 0);
+    fd = memfdWith('coredump-ts-minicore', core);
   } catch (error) {
     return { error: `cannot hold the mini core in a memfd: ${errorText(error)}` };
   }

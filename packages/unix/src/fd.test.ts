@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { fstatSync, fsyncSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { fstatSync, fsyncSync, readdirSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { getAttribute } from 'fs-xattr';
 import { describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ import {
   isSysError,
   linkTmpfile,
   memfdCreate,
+  memfdWith,
   openTmpfile,
   pidfdOpen,
   pidfdPid,
@@ -254,5 +255,17 @@ describe('close', () => {
         'EBADF',
       ),
     ).toBe(true);
+  });
+});
+
+describe('memfdWith', () => {
+  it('holds the bytes, its offset at 0: read forward from the start', () => {
+    const bytes = Buffer.from('x'.repeat(300_000) + 'end');
+    const fd = track(memfdWith('with-test', bytes));
+    expect(fstatSync(fd).size).toBe(bytes.length);
+    const back = Buffer.alloc(bytes.length);
+    let got = 0;
+    while (got < back.length) got += readSync(fd, back, got, back.length - got, null);
+    expect(back.equals(bytes)).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 // File-descriptor helpers Node lacks. Every fd created here is close-on-exec.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { addon } from './addon.js';
 
@@ -10,6 +10,22 @@ export const F_SEAL_WRITE = 0x8;
 
 export function memfdCreate(name: string, opts: { allowSealing?: boolean } = {}): number {
   return addon.memfdCreate(name, opts.allowSealing ?? false);
+}
+
+/**
+ * A memfd holding `bytes`, its offset at 0: read forward from the start like a
+ * pipe, or mapped. Closed again if the write fails.
+ */
+export function memfdWith(name: string, bytes: Buffer): number {
+  const fd = memfdCreate(name);
+  try {
+    let done = 0;
+    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, done); // pwrite
+  } catch (error) {
+    addon.close(fd);
+    throw error;
+  }
+  return fd;
 }
 
 /** F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL. */

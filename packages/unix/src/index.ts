@@ -29,6 +29,7 @@ export {
   getSeals,
   linkTmpfile,
   memfdCreate,
+  memfdWith,
   openTmpfile,
   pidfdOpen,
   pidfdPid,
