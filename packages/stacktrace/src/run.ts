@@ -50,6 +50,8 @@ export type StackHelperOptions = StackCore & {
   readonly cpuLimitSec?: number;
   /** A smaller output cap than 1 MiB (at least 1 KiB): the trace is cut, `truncated` set. */
   readonly outputMaxBytes?: number;
+  /** libdwfl's debug-info search path (':'-separated); default libdwfl's own. */
+  readonly debuginfoPath?: string;
 };
 
 function deadlineFrom(options: StackHelperOptions): number {
@@ -68,6 +70,7 @@ function helperArgs(options: StackHelperOptions, deadlineMs: number): string[] {
   if (options.outputMaxBytes !== undefined) {
     args.push('--output-max', String(options.outputMaxBytes));
   }
+  if (options.debuginfoPath !== undefined) args.push('--debuginfo-path', options.debuginfoPath);
   const cpu = options.cpuLimitSec ?? Math.max(1, Math.ceil(deadlineMs / 1000));
   args.push('--cpu-limit', String(cpu));
   // posix_spawn cannot change users: the helper becomes them itself, first thing.

@@ -2,7 +2,7 @@
  *
  *   coredump-ts-stack (--core PATH | --core-fd N) [--exe PATH]
  *                     [--as-limit BYTES] [--cpu-limit SECONDS] [--output-max BYTES]
- *                     [--uid N --gid N]
+ *                     [--uid N --gid N] [--debuginfo-path PATHS]
  *
  * It runs libdw (dlopen'ed) over memory the crashed program controlled, so
  * it runs as its own process: non-dumpable, with address-space and CPU
@@ -13,7 +13,11 @@
  *
  * --uid/--gid: started as root, it becomes that user (no supplementary groups)
  * before it opens anything; the worker starts it with posix_spawn, which cannot
- * change users. The pipeline's own worker has dropped already and passes none. */
+ * change users. The pipeline's own worker has dropped already and passes none.
+ *
+ * --debuginfo-path: libdwfl's search path for separate debug info (its
+ * Dwfl_Callbacks.debuginfo_path, ':'-separated; default ":.debug:/usr/lib/debug").
+ * The worker puts its cache of decompressed debug files first. */
 #define _GNU_SOURCE /* setresuid, setresgid */
 #include <errno.h>
 #include <fcntl.h>
@@ -95,6 +99,7 @@ typedef struct {
   size_t output_max;
   long long uid; /* -1: stay who we are */
   long long gid;
+  char *debuginfo_path; /* NULL: libdwfl's default */
 } Options;
 
 static Options parse_options(int argc, char **argv) {
@@ -111,6 +116,7 @@ static Options parse_options(int argc, char **argv) {
     else if (!strcmp(arg, "--output-max")) o.output_max = (size_t)parse_number(arg, value);
     else if (!strcmp(arg, "--uid")) o.uid = (long long)parse_number(arg, value);
     else if (!strcmp(arg, "--gid")) o.gid = (long long)parse_number(arg, value);
+    else if (!strcmp(arg, "--debuginfo-path")) o.debuginfo_path = (char *)value;
     else fail(EXIT_USAGE, "unknown option %s", arg);
   }
   if ((o.uid < 0) != (o.gid < 0) || o.uid > 0xfffffffeLL || o.gid > 0xfffffffeLL)
@@ -150,7 +156,7 @@ static int open_core(const Options *o, off_t *size) {
   return fd;
 }
 
-static void trace(StackContext *c, int fd, const char *exe, size_t output_max) {
+static void trace(StackContext *c, int fd, const Options *o) {
   sym_elf_version(EV_CURRENT);
   c->core = sym_elf_begin(fd, ELF_C_READ_MMAP, NULL);
   if (!c->core || sym_elf_kind(c->core) != ELF_K_ELF) fail(EXIT_BAD_CORE, "not an ELF file");
@@ -158,21 +164,26 @@ static void trace(StackContext *c, int fd, const char *exe, size_t output_max) {
   if (!sym_gelf_getehdr(c->core, &ehdr)) fail(EXIT_BAD_CORE, "bad ELF header: %s", sym_elf_errmsg(-1));
   if (ehdr.e_type != ET_CORE) fail(EXIT_BAD_CORE, "not an ELF core file (e_type %u)", ehdr.e_type);
 
-  const Dwfl_Callbacks callbacks = {
+  /* libdwfl keeps pointers to both for the Dwfl's life. */
+  static char *debuginfo_path;
+  static Dwfl_Callbacks callbacks;
+  debuginfo_path = o->debuginfo_path;
+  callbacks = (Dwfl_Callbacks){
       .find_elf = sym_dwfl_build_id_find_elf,
       .find_debuginfo = sym_dwfl_standard_find_debuginfo,
       .section_address = sym_dwfl_offline_section_address,
+      .debuginfo_path = debuginfo_path ? &debuginfo_path : NULL,
   };
   c->dwfl = sym_dwfl_begin(&callbacks);
   if (!c->dwfl) fail(EXIT_LIBDW_FAILED, "dwfl_begin: %s", dwfl_error());
-  if (sym_dwfl_core_file_report(c->dwfl, c->core, exe) < 0)
+  if (sym_dwfl_core_file_report(c->dwfl, c->core, o->exe) < 0)
     fail(EXIT_LIBDW_FAILED, "dwfl_core_file_report: %s", dwfl_error());
   if (sym_dwfl_report_end(c->dwfl, NULL, NULL) != 0) fail(EXIT_LIBDW_FAILED, "dwfl_report_end: %s", dwfl_error());
   if (sym_dwfl_getmodules(c->dwfl, module_callback, c, 0) < 0)
     fail(EXIT_LIBDW_FAILED, "dwfl_getmodules: %s", dwfl_error());
   if (sym_dwfl_core_file_attach(c->dwfl, c->core) < 0)
     fail(EXIT_LIBDW_FAILED, "dwfl_core_file_attach: %s", dwfl_error());
-  c->threads.limit = output_max - OUTPUT_FRAME_RESERVE - c->modules.len;
+  c->threads.limit = o->output_max - OUTPUT_FRAME_RESERVE - c->modules.len;
   if (sym_dwfl_getthreads(c->dwfl, thread_callback, c) < 0)
     fail(EXIT_LIBDW_FAILED, "dwfl_getthreads: %s", dwfl_error());
 }
@@ -196,7 +207,7 @@ int main(int argc, char **argv) {
   StackContext c = {0};
   out_init(&c.modules, o.output_max - OUTPUT_FRAME_RESERVE);
   out_init(&c.threads, 0);
-  trace(&c, fd, o.exe, o.output_max);
+  trace(&c, fd, &o);
 
   GElf_Ehdr ehdr;
   sym_gelf_getehdr(c.core, &ehdr);
