@@ -1,4 +1,6 @@
 // Just enough ELF to check that bytes are a core dump and look inside its notes.
+import { fstatSync, readSync, writeSync } from 'node:fs';
+
 export const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 export const ET_CORE = 4;
 export const PT_NOTE = 4;
@@ -79,4 +81,23 @@ export function coreLoads(core: Buffer): CoreLoad[] {
     });
   }
   return out;
+}
+
+/** decompressElfSections' files over two fds, with node:fs (the elf package does no I/O). */
+export function fdSectionFiles(src: number, out: number): SectionFilesOverFds {
+  return {
+    sourceBytes: fstatSync(src).size,
+    read: (buffer, position) => readSync(src, buffer, 0, buffer.length, position),
+    write: (buffer, position) => {
+      for (let done = 0; done < buffer.length;) {
+        done += writeSync(out, buffer, done, buffer.length - done, position + done);
+      }
+    },
+  };
+}
+
+export interface SectionFilesOverFds {
+  readonly sourceBytes: number;
+  read(buffer: Buffer, position: number): number;
+  write(buffer: Buffer, position: number): void;
 }

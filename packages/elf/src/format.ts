@@ -60,6 +60,7 @@ export const EH = {
   phnum: 56,
   shentsize: 58,
   shnum: 60,
+  shstrndx: 62,
 } as const;
 
 /** Program header fields (offsets into Elf64_Phdr). */
@@ -72,6 +73,30 @@ export const PH = {
   memsz: 40,
   align: 48,
 } as const;
+
+/** Section header fields (offsets into Elf64_Shdr). */
+export const SH = {
+  name: 0,
+  type: 4,
+  flags: 8,
+  addr: 16,
+  offset: 24,
+  size: 32,
+  link: 40,
+  info: 44,
+  addralign: 48,
+  entsize: 56,
+} as const;
+
+export const SHT_NOBITS = 8;
+export const SHF_COMPRESSED = 0x800n;
+/** e_shstrndx value meaning "the real index is in section header 0's sh_link". */
+export const SHN_XINDEX = 0xffff;
+
+/** Elf64_Chdr, at the start of an SHF_COMPRESSED section's data. */
+export const CHDR_SIZE = 24;
+export const CH = { type: 0, size: 8, addralign: 16 } as const;
+export const ELFCOMPRESS_ZLIB = 1;
 
 export const ELF_MAGIC = 0x464c457f; // "\x7fELF" read as a little-endian u32
 
