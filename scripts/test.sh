@@ -19,6 +19,18 @@ source scripts/lib/live-journal.sh
 malformed_before=$(live_journal_malformed)
 if systemd_coredumpctl_lists 2>/dev/null; then lists_before=yes; else lists_before=no; fi
 
+# What the product writes outside its tests' temporary directories by default:
+# no test may create it (the integration tests give every worker a private
+# debuginfo cache, test/support/global-setup.ts).
+SYSTEM_CACHE=/var/cache/coredump-ts
+if [[ -e $SYSTEM_CACHE ]]; then cache_before=yes; else cache_before=no; fi
+no_new_system_cache() {
+  if [[ $cache_before == no && -e $SYSTEM_CACHE ]]; then
+    echo "test.sh: the suite created $SYSTEM_CACHE; a test used the machine's debuginfo cache" >&2
+    return 1
+  fi
+}
+
 # Safety net: whatever a test leaves behind, core_pattern, core_pipe_limit and
 # suid_dumpable go back to what they were when the run started. They are read
 # under the tests' kernel-settings lock, so as not to mistake another run's
@@ -68,6 +80,7 @@ step unit timeout --kill-after=30s 10m npx vitest run --project unit --passWithN
 step integration timeout --kill-after=30s 50m npx vitest run --project integration --passWithNoTests \
   --reporter=default --reporter=json --outputFile.json="$out/integration.json"
 step live-journal live_journal_check "$malformed_before" "$lists_before"
+step system-cache no_new_system_cache
 
 # Sum the vitest JSON reports. A project whose run failed without a failed test
 # (a file that does not load, an unhandled error, no report) counts as failed.
@@ -75,9 +88,9 @@ summary=$(node - "$out" "${failed_steps[@]}" <<'JS'
 const { readFileSync } = require('node:fs');
 const [dir, ...failedSteps] = process.argv.slice(2);
 let passed = 0, failed = 0, skipped = 0;
-for (const step of ['build', 'typecheck', 'lint', 'live-journal']) {
+for (const step of ['build', 'typecheck', 'lint', 'live-journal', 'system-cache']) {
   if (failedSteps.includes(step)) failed += 1;
-  else if (step === 'live-journal') passed += 1;
+  else if (step === 'live-journal' || step === 'system-cache') passed += 1;
 }
 for (const project of ['unit', 'integration']) {
   let report;

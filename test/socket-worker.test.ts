@@ -390,7 +390,7 @@ describe('the kernel skipping a dump, a worker killed mid-stream', () => {
         const conn = await accept(side.kernel.fd, { timeoutMs: 60_000 });
         const st = await processKernelConnection(conn, Date.now() * 1000, {
           config: DEFAULT_CONFIG,
-          paths: pathsFromEnv(side.env()),
+          paths: pathsFromEnv({ ...process.env, ...side.env() }),
           log,
           decide: () => 'reject',
         });

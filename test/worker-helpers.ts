@@ -22,6 +22,7 @@ import { close, pipe, sendmsg, socketpair } from '@coredump-ts/unix';
 import { afterAll, beforeAll } from 'vitest';
 
 import { compileCrasher, startCrasher } from './support/crashers.js';
+import { withTestDebuginfoCache } from './support/global-setup.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -186,7 +187,7 @@ export function startWorker(
     ],
     {
       stdio: ['ignore', 'ignore', 'pipe', server],
-      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...env },
+      env: withTestDebuginfoCache({ PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...env }),
     },
   );
   close(server);

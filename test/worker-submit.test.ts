@@ -59,6 +59,8 @@ async function submit(config: Partial<CoredumpConfig>, unit: string, data: Buffe
           journalSocket: journal.socketPath,
           procRoot: '/proc',
           bootIdFile: '/proc/sys/kernel/random/boot_id',
+          debuginfoCacheDir: join(s.root, 'debuginfo'),
+          debugRoot: '/usr/lib/debug',
         },
         log,
         dropPrivileges: false,

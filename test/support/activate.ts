@@ -3,6 +3,8 @@
 // with the connection on fd 3 (LISTEN_FDS=1, LISTEN_PID).
 import { spawn } from 'node:child_process';
 import { rmSync, statSync } from 'node:fs';
+
+import { withTestDebuginfoCache } from './global-setup.js';
 import { StopWaiting, waitFor } from './wait.js';
 
 export const SOCKET_ACTIVATE = 'systemd-socket-activate';
@@ -46,7 +48,10 @@ export async function socketActivate({
 }: SocketActivateOptions): Promise<SocketActivation> {
   // A stale socket file from an earlier run makes bind() fail with EADDRINUSE.
   rmSync(socketPath, { force: true });
-  const envArgs = Object.entries(env).flatMap(([name, value]) => ['-E', `${name}=${value}`]);
+  const envArgs = Object.entries(withTestDebuginfoCache(env)).flatMap(([name, value]) => [
+    '-E',
+    `${name}=${value}`,
+  ]);
   const child = spawn(
     SOCKET_ACTIVATE,
     ['--seqpacket', '--accept', '-l', socketPath, ...envArgs, command, ...args],

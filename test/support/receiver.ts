@@ -15,6 +15,8 @@ import {
   type RecvResult,
 } from '@coredump-ts/unix';
 
+import { withTestDebuginfoCache } from './global-setup.js';
+
 export interface ReceivedCrash {
   /** Non-empty datagrams, in arrival order. */
   readonly datagrams: Buffer[];
@@ -106,7 +108,8 @@ export function writeHandlerWrapper(dir: string, env: Record<string, string>, na
   if (!existsSync(HANDLER_MAIN)) {
     throw new Error(`${HANDLER_MAIN} is missing: run \`npx tsc -b packages/handler\` first`);
   }
-  const exports = Object.entries(env)
+  // The kernel starts it with an empty environment: the run's debuginfo cache too.
+  const exports = Object.entries(withTestDebuginfoCache(env))
     .map(([k, v]) => `export ${k}='${v}'`)
     .join('\n');
   const path = join(dir, name);

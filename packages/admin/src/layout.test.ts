@@ -59,6 +59,7 @@ describe('shipped files', () => {
       'Nice=9',
       'OOMScoreAdjust=500',
       'StateDirectory=systemd/coredump',
+      'CacheDirectory=coredump-ts/debuginfo',
       'RestrictAddressFamilies=AF_UNIX',
     ]) {
       expect(unit.split('\n')).toContain(line);

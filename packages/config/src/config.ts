@@ -28,6 +28,8 @@ export interface CoredumpConfig {
   readonly rateLimitIntervalUsec: number;
   /** Ours: cores stored per window; 0 = no rate limit. */
   readonly rateLimitBurst: number;
+  /** Ours: the most the stack helper's cache of decompressed debug files may use; 0 = none. */
+  readonly debugInfoCacheMaxUse: number;
 }
 
 const GIB = 1024 ** 3;
@@ -49,6 +51,7 @@ export const DEFAULT_CONFIG: Readonly<CoredumpConfig> = Object.freeze({
   content: 'full',
   rateLimitIntervalUsec: 0,
   rateLimitBurst: 0,
+  debugInfoCacheMaxUse: GIB,
 });
 
 export interface ConfigKey<K extends keyof CoredumpConfig = keyof CoredumpConfig> {
@@ -78,6 +81,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   key('Content', 'content', parseContent),
   key('RateLimitIntervalSec', 'rateLimitIntervalUsec', parseTimespanUsec),
   key('RateLimitBurst', 'rateLimitBurst', parseUnsigned),
+  key('DebugInfoCacheMaxUse', 'debugInfoCacheMaxUse', parseIecSize),
 ];
 
 /** spec §5.3: the most a core may take in the configured storage. */

@@ -74,7 +74,14 @@ function wellTyped(c: CoredumpConfig): boolean {
     typeof c.compress === 'boolean' &&
     typeof c.enterNamespace === 'boolean' &&
     ['full', 'stacks'].includes(c.content) &&
-    [c.processSizeMax, c.externalSizeMax, c.journalSizeMax, c.maxUse, c.keepFree].every(size) &&
+    [
+      c.processSizeMax,
+      c.externalSizeMax,
+      c.journalSizeMax,
+      c.maxUse,
+      c.keepFree,
+      c.debugInfoCacheMaxUse,
+    ].every(size) &&
     c.rateLimitIntervalUsec >= 0 &&
     Number.isInteger(c.rateLimitBurst) &&
     c.rateLimitBurst >= 0

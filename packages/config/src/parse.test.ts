@@ -50,6 +50,8 @@ describe('parseConfigText: every key', () => {
     ['RateLimitIntervalSec=0', { rateLimitIntervalUsec: 0 }],
     ['RateLimitBurst=10', { rateLimitBurst: 10 }],
     ['RateLimitBurst=0', { rateLimitBurst: 0 }],
+    ['DebugInfoCacheMaxUse=256M', { debugInfoCacheMaxUse: 256 * M }],
+    ['DebugInfoCacheMaxUse=0', { debugInfoCacheMaxUse: 0 }],
   ] as const)('%s', ([line, want]) => {
     const { config, diagnostics } = parse(sec(line));
     expect(diagnostics).toEqual([]);
@@ -327,6 +329,7 @@ describe('DEFAULT_CONFIG', () => {
       content: 'full',
       rateLimitIntervalUsec: 0,
       rateLimitBurst: 0,
+      debugInfoCacheMaxUse: G,
     });
   });
 });

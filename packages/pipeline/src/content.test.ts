@@ -60,6 +60,8 @@ function setUp(config: Partial<CoredumpConfig>) {
       journalSocket: join(root, 'no-journal'),
       procRoot: '/proc',
       bootIdFile: join(root, 'boot_id'),
+      debuginfoCacheDir: join(root, 'debuginfo'),
+      debugRoot: join(root, 'debug'),
     },
     log,
     pid1OrJournald: false,

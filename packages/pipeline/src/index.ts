@@ -24,3 +24,9 @@ export {
   type SubmitRateLimit,
 } from './rate-limit.js';
 export { reportFailure } from './report.js';
+export {
+  debuginfoSearchPath,
+  warmDebuginfoCache,
+  type DebuginfoCacheOptions,
+  type WarmReport,
+} from './debuginfo-cache.js';

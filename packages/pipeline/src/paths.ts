@@ -8,6 +8,10 @@ export interface Paths {
   readonly journalSocket: string;
   readonly procRoot: string;
   readonly bootIdFile: string;
+  /** Decompressed copies of debug files for the stack helper (debuginfo-cache.ts). */
+  readonly debuginfoCacheDir: string;
+  /** Where debug packages install separate debug files. */
+  readonly debugRoot: string;
 }
 
 export const DEFAULT_PATHS: Readonly<Paths> = {
@@ -16,6 +20,8 @@ export const DEFAULT_PATHS: Readonly<Paths> = {
   journalSocket: '/run/systemd/journal/socket',
   procRoot: '/proc',
   bootIdFile: '/proc/sys/kernel/random/boot_id',
+  debuginfoCacheDir: '/var/cache/coredump-ts/debuginfo',
+  debugRoot: '/usr/lib/debug',
 };
 
 /** DEFAULT_PATHS with the COREDUMP_TS_* overrides found in env applied. */
@@ -31,5 +37,7 @@ export function pathsFromEnv(env: NodeJS.ProcessEnv = process.env): Paths {
     journalSocket: pick('COREDUMP_TS_JOURNAL_SOCKET', DEFAULT_PATHS.journalSocket),
     procRoot,
     bootIdFile: `${procRoot}/sys/kernel/random/boot_id`,
+    debuginfoCacheDir: pick('COREDUMP_TS_DEBUGINFO_CACHE', DEFAULT_PATHS.debuginfoCacheDir),
+    debugRoot: pick('COREDUMP_TS_DEBUG_ROOT', DEFAULT_PATHS.debugRoot),
   };
 }

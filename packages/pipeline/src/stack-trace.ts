@@ -7,7 +7,7 @@
 import { closeSync, openSync } from 'node:fs';
 
 import type { CrashMetadata } from '@coredump-ts/context';
-import { createMiniCoreBuilder, type MiniCoreBuilder } from '@coredump-ts/elf';
+import { createMiniCoreBuilder, moduleBuildIds, type MiniCoreBuilder } from '@coredump-ts/elf';
 import { FIELD, errorText, field, type JournalField } from '@coredump-ts/protocol';
 import { crashSignature } from '@coredump-ts/signature';
 import {
@@ -21,6 +21,11 @@ import {
 } from '@coredump-ts/stacktrace';
 import { memfdWith } from '@coredump-ts/unix';
 
+import {
+  debuginfoSearchPath,
+  warmDebuginfoCache,
+  type DebuginfoCacheOptions,
+} from './debuginfo-cache.js';
 import type { Log } from './log.js';
 import { openProcMem } from './proc-mem.js';
 import type { CoreObserver } from './stream.js';
@@ -40,6 +45,8 @@ export interface StackTraceOptions {
    * anyway, with the memory the notes ask for read from the held process.
    */
   readonly fillFromMemory?: boolean;
+  /** The cache of decompressed debug files; undefined: libdw reads the packages' own. */
+  readonly debuginfo?: DebuginfoCacheOptions;
 }
 
 export interface StackTraceOutcome {
@@ -58,6 +65,11 @@ export interface StackTraceStep {
   collect(core: { readonly written: boolean; readonly coreBytes: number }): Buffer | undefined;
   /** Why collect() gave no mini core, for Content=stacks' log line. */
   whyNoMiniCore(): string;
+  /**
+   * After collect(), before the privilege drop (it writes as root): the debug files of
+   * the mini core's modules get their decompressed copies. Never rejects.
+   */
+  warmDebuginfo(): Promise<void>;
   /** After the privilege drop: run the helper on the mini core. Never rejects. */
   run(): Promise<StackTraceOutcome>;
 }
@@ -69,6 +81,7 @@ export function startStackTrace(opts: StackTraceOptions): StackTraceStep {
   let helperFd: number | undefined;
   let why: string | undefined;
   let skipped = 'no core was dumped';
+  let debuginfoPath: string | undefined;
   return {
     observer: builder,
     collect(core) {
@@ -115,12 +128,32 @@ export function startStackTrace(opts: StackTraceOptions): StackTraceStep {
     whyNoMiniCore() {
       return why === undefined || why === '' ? skipped : why;
     },
+    async warmDebuginfo() {
+      const cache = opts.debuginfo;
+      if (miniCore === undefined || cache === undefined) return;
+      debuginfoPath = debuginfoSearchPath(undefined, cache.debugRoot);
+      if (cache.maxUseBytes <= 0) return;
+      const started = performance.now();
+      const ids = moduleBuildIds(miniCore).map((m) => m.buildId);
+      const report = await warmDebuginfoCache(ids, cache);
+      for (const problem of report.problems) log.debug(`Debug info cache: ${problem}.`);
+      // Usable when it exists and is safe, whether or not this crash added to it.
+      if (report.usable) debuginfoPath = debuginfoSearchPath(cache.cacheDir, cache.debugRoot);
+      log.debug(
+        `Debug info cache: ${String(ids.length)} modules, ${String(report.present)} cached, ${String(report.added.length)} added, ${String(report.removed)} removed, in ${(performance.now() - started).toFixed(1)} ms.`,
+      );
+    },
     async run() {
       let trace: StackTrace | undefined;
       if (miniCore !== undefined) {
         try {
           const started = performance.now();
-          const result = await traceMiniCore(miniCore, meta.exe, opts.env, helperFd);
+          const result = await traceMiniCore(miniCore, {
+            exe: meta.exe,
+            env: opts.env,
+            helperFd,
+            debuginfoPath,
+          });
           // What the step costs, per crash (docs/performance.md, "Stack traces").
           log.debug(
             `Stack helper took ${(performance.now() - started).toFixed(1)} ms on a ${String(miniCore.length)}-byte mini core.`,
@@ -139,11 +172,16 @@ export function startStackTrace(opts: StackTraceOptions): StackTraceStep {
   };
 }
 
+interface TraceInputs {
+  readonly exe: string | undefined;
+  readonly env: StackTraceOptions['env'];
+  readonly helperFd: number | undefined;
+  readonly debuginfoPath: string | undefined;
+}
+
 async function traceMiniCore(
   core: Buffer,
-  exe: string | undefined,
-  env: StackTraceOptions['env'],
-  helperFd: number | undefined,
+  { exe, env, helperFd, debuginfoPath }: TraceInputs,
 ): ReturnType<typeof runStackHelper> {
   let fd: number;
   try {
@@ -157,6 +195,7 @@ async function traceMiniCore(
       ...(helperFd === undefined ? {} : { helperFd }),
       ...(exe === undefined ? {} : { exe }),
       ...(env === undefined ? {} : { env }),
+      ...(debuginfoPath === undefined ? {} : { debuginfoPath }),
     });
   } finally {
     closeSync(fd);

@@ -131,6 +131,11 @@ export async function submitCrash(
     log,
     // Its stream is the core's head only: the stacks come from the held process.
     fillFromMemory: suppressed && skipped === 'cut short',
+    debuginfo: {
+      cacheDir: paths.debuginfoCacheDir,
+      debugRoot: paths.debugRoot,
+      maxUseBytes: config.debugInfoCacheMaxUse,
+    },
   });
   let cap: CaptureResult;
   const captureDeps = {
@@ -164,6 +169,8 @@ export async function submitCrash(
   if (!isJournald && !suppressed) cap = rescueJournalCore(ctx, fields, cap, captureDeps);
   if (cap.failure !== undefined) fail(cap.failure.error, cap.failure.what);
   if (cap.newFile !== undefined) vacuum(cap.newFile);
+  // As root, with the crashed process released: decompressed debug files for the helper.
+  await trace.warmDebuginfo();
 
   try {
     if (deps.dropPrivileges ?? process.getuid?.() === 0) dropPrivileges(meta, log);

@@ -1,9 +1,11 @@
 #!/usr/bin/node
 // What the stack helper costs, without the kernel path: a mini core of a live
 // process (gcore of `sleep`, its link_map read from /proc/PID/mem as the worker
-// reads it), then runStackHelper on it from a memfd, with libdw and with libdw made
+// reads it), then runStackHelper on it from a memfd: with libdw on the packages' debug
+// files, with libdw on the debuginfo cache's decompressed copies of them (made once
+// beforehand, in a temp directory, as the worker makes them), and with libdw made
 // unavailable (COREDUMP_TS_LIBDW=/nonexistent: spawn, exec and a failed dlopen),
-// interleaved. Prints median and min wall time of each.
+// interleaved. Prints median and min wall time of each, and what making the copies took.
 // Measures, asserts nothing (docs/performance.md, "Stack traces: what the step costs").
 //
 //   node packages/stacktrace/bench/helper-time.mjs [runs [helper]]   (after npm run build)
@@ -23,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { createMiniCoreBuilder } from '../../elf/dist/index.js';
+import { debuginfoSearchPath, warmDebuginfoCache } from '../../pipeline/dist/index.js';
 import { close, memfdCreate } from '../../unix/dist/index.js';
 import { runStackHelper } from '../dist/index.js';
 
@@ -60,26 +63,45 @@ try {
 }
 
 const fd = memfdCreate('mini');
+const cacheRoot = mkdtempSync(join(tmpdir(), 'cdts-helper-time-cache-'));
 try {
   let at = 0;
   while (at < mini.length) at += writeSync(fd, mini, at);
+  // The copies the worker would make for this core's modules, before the helper runs.
+  const first = await runStackHelper({ coreFd: fd, exe: '/bin/sleep' });
+  if ('error' in first) throw new Error(first.error);
+  const ids = first.modules.flatMap((m) => (m.buildId === null ? [] : [m.buildId]));
+  const cacheDir = join(cacheRoot, 'cache');
+  const warmStarted = performance.now();
+  const warm = await warmDebuginfoCache(ids, {
+    cacheDir,
+    debugRoot: '/usr/lib/debug',
+    maxUseBytes: 1 << 30,
+  });
+  console.log(
+    `debuginfo cache: ${String(warm.added.length)} copies made in ${(performance.now() - warmStarted).toFixed(1)} ms (${String(ids.length)} modules)`,
+  );
   const arms = {
-    libdw: {},
-    'no libdw': { COREDUMP_TS_LIBDW: '/nonexistent' },
+    libdw: { env: {} },
+    'libdw, cached': {
+      env: {},
+      debuginfoPath: debuginfoSearchPath(cacheDir, '/usr/lib/debug'),
+    },
+    'no libdw': { env: { COREDUMP_TS_LIBDW: '/nonexistent' } },
   };
   const times = Object.fromEntries(Object.keys(arms).map((k) => [k, []]));
   let frames = 0;
   for (let i = 0; i < RUNS; i++) {
-    for (const [name, env] of Object.entries(arms)) {
+    for (const [name, arm] of Object.entries(arms)) {
       const t0 = performance.now();
       const r = await runStackHelper({
         coreFd: fd,
         exe: '/bin/sleep',
-        env,
+        ...arm,
         ...(helperPath === undefined ? {} : { helperPath }),
       });
       times[name].push(performance.now() - t0);
-      if (name === 'libdw') {
+      if (name !== 'no libdw') {
         if ('error' in r) throw new Error(r.error);
         frames = r.threads[0]?.frames.length ?? 0;
       }
@@ -88,10 +110,11 @@ try {
   const med = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
   for (const name of Object.keys(arms)) {
     console.log(
-      `${name.padEnd(8)} wall median ${med(times[name]).toFixed(1)} ms, min ${Math.min(...times[name]).toFixed(1)} ms (${String(RUNS)} runs)`,
+      `${name.padEnd(14)} wall median ${med(times[name]).toFixed(1)} ms, min ${Math.min(...times[name]).toFixed(1)} ms (${String(RUNS)} runs)`,
     );
   }
   console.log(`frames of the first thread: ${String(frames)}`);
 } finally {
+  rmSync(cacheRoot, { recursive: true, force: true });
   close(fd);
 }
