@@ -102,8 +102,17 @@ const logSince = (ctx, from) =>
  * libdw, or no mini core).
  */
 function helperTiming(ctx, from) {
-  const m = /Stack helper took ([0-9.]+) ms on a ([0-9]+)-byte mini core/.exec(logSince(ctx, from));
-  return m === null ? {} : { helperMs: Number(m[1]), miniCoreBytes: Number(m[2]) };
+  const log = logSince(ctx, from);
+  const m = /Stack helper took ([0-9.]+) ms on a ([0-9]+)-byte mini core/.exec(log);
+  // And the step before it, as root: the debuginfo cache's copies ("N added" on a cold cache).
+  const c =
+    /Debug info cache: \d+ modules, \d+ cached, (\d+) added, \d+ removed, in ([0-9.]+) ms/.exec(
+      log,
+    );
+  return {
+    ...(m === null ? {} : { helperMs: Number(m[1]), miniCoreBytes: Number(m[2]) }),
+    ...(c === null ? {} : { cacheMs: Number(c[2]), cacheCopies: Number(c[1]) }),
+  };
 }
 
 /** Error and warning lines the manager and its workers logged since `from` (bytes). */
