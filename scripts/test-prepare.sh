@@ -53,8 +53,14 @@ fi
 # journald, started by hand when PID 1 is not systemd. It keeps running afterwards.
 JOURNAL_SOCKET=/run/systemd/journal/socket
 JOURNALD=/lib/systemd/systemd-journald
-if [[ -S $JOURNAL_SOCKET ]] && pgrep -x systemd-journal >/dev/null; then
+# Bound, not only present: a socket file whose journald is gone (or was replaced by
+# a second journald's, now gone) takes nothing.
+journal_bound() { grep -q " $JOURNAL_SOCKET\$" /proc/net/unix; }
+if journal_bound && pgrep -x systemd-journal >/dev/null; then
   echo "test-prepare: journald running"
+elif pgrep -x systemd-journal >/dev/null; then
+  echo "test-prepare: systemd-journald is running (pid $(pgrep -x systemd-journal | tr '\n' ' ')) but nothing serves $JOURNAL_SOCKET; restart it" >&2
+  exit 1
 elif ! is_root; then
   echo "test-prepare: not root; journald is not running ($JOURNAL_SOCKET absent)" >&2
 else
@@ -63,10 +69,10 @@ else
   echo "test-prepare: starting $JOURNALD"
   setsid "$JOURNALD" </dev/null >/dev/null 2>&1 &
   for _ in $(seq 100); do
-    [[ -S $JOURNAL_SOCKET ]] && pgrep -x systemd-journal >/dev/null && break
+    journal_bound && pgrep -x systemd-journal >/dev/null && break
     sleep 0.1
   done
-  if [[ ! -S $JOURNAL_SOCKET ]]; then
+  if ! journal_bound; then
     echo "test-prepare: journald did not create $JOURNAL_SOCKET" >&2
     exit 1
   fi

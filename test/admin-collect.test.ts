@@ -2,7 +2,12 @@
 // systemd-socket-activate and journalctl. The handler and worker are stand-in
 // files (COREDUMP_TS_*_BIN) so this runs before those packages are built; no
 // crash goes through them here. The e2e suite crashes real programs.
-import { type ChildProcess, type ChildProcessByStdio, spawn } from 'node:child_process';
+import {
+  type ChildProcess,
+  type ChildProcessByStdio,
+  execFileSync,
+  spawn,
+} from 'node:child_process';
 import { type Readable } from 'node:stream';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -50,7 +55,10 @@ const withSettings = <T>(
     }
   });
 
-function startCollect(socket: string): {
+function startCollect(
+  socket: string,
+  extraEnv: Record<string, string> = {},
+): {
   child: ChildProcessByStdio<null, Readable, Readable>;
   output: () => string;
 } {
@@ -58,6 +66,7 @@ function startCollect(socket: string): {
   const child = spawn(process.execPath, [CLI, 'collect', '--mode=pipe'], {
     env: {
       ...process.env,
+      ...extraEnv,
       COREDUMP_TS_SOCKET: socket,
       COREDUMP_TS_HANDLER_BIN: join(dir, 'handler.js'),
       COREDUMP_TS_WORKER_BIN: join(dir, 'worker.js'),
@@ -164,6 +173,25 @@ describe('coredump-ts collect', () => {
       expect(await exited(child)).toBe(0);
       expect(readKernelSettings().corePattern).toBe(MARKER);
     });
+  });
+
+  it('never starts a journald for a journal socket it would not serve', async () => {
+    // journald binds the standard paths whatever it is asked, taking them from the
+    // journald already running: the collector must refuse, not start one.
+    const journalds = (): string =>
+      execFileSync('pgrep', ['-x', 'systemd-journal'], { encoding: 'utf8' }).trim();
+    const before = journalds();
+    await withSettings({ corePattern: MARKER }, async () => {
+      const nowhere = join(dir, 'no-journal.sock');
+      const { child, output } = startCollect(join(dir, 'j.sock'), {
+        COREDUMP_TS_JOURNAL_SOCKET: nowhere,
+      });
+      expect(await exited(child)).toBe(69);
+      expect(output()).toContain(`nothing serves ${nowhere} (COREDUMP_TS_JOURNAL_SOCKET)`);
+      expect(output()).toContain('[ERR_NO_JOURNAL]');
+      expect(readKernelSettings().corePattern).toBe(MARKER);
+    });
+    expect(journalds()).toBe(before);
   });
 
   it('refuses when the worker is not built, before touching anything', async () => {

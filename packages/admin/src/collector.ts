@@ -2,7 +2,7 @@
 // missing, systemd-socket-activate running our worker per connection, and
 // core_pattern pointing at our handler. stop() undoes exactly what start() did.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CORE_PATTERN_MAX_BYTES, withoutUnusedNodeEnv } from '@coredump-ts/protocol';
@@ -10,7 +10,7 @@ import { AdminError } from './errors.js';
 import { type Host, requireRoot } from './host.js';
 import { type KernelSettings, KernelSettingsGuard } from './kernel-settings.js';
 import { CORE_PIPE_LIMIT, corePatternFor } from './layout.js';
-import { isListeningIn } from './proc-net-unix.js';
+import { isBoundIn, isListeningIn } from './proc-net-unix.js';
 import { ManagerSupervisor } from './manager-supervisor.js';
 import { type ResolvedMode, coredumpdBin, kernelSocketPath } from './mode.js';
 
@@ -21,6 +21,7 @@ export interface CollectorPaths {
   worker: string;
   journald: string;
   procNetUnix: string;
+  proc: string;
 }
 
 export function collectorPaths(
@@ -29,15 +30,32 @@ export function collectorPaths(
 ): CollectorPaths {
   return {
     socket: env.COREDUMP_TS_SOCKET ?? '/run/systemd/coredump',
-    journalSocket: env.COREDUMP_TS_JOURNAL_SOCKET ?? '/run/systemd/journal/socket',
+    journalSocket: env.COREDUMP_TS_JOURNAL_SOCKET ?? JOURNALD_SOCKET,
     handler: env.COREDUMP_TS_HANDLER_BIN ?? `${appDir}/packages/handler/dist/main.cjs`,
     worker: env.COREDUMP_TS_WORKER_BIN ?? `${appDir}/packages/worker/dist/main.cjs`,
     journald: '/lib/systemd/systemd-journald',
     procNetUnix: '/proc/net/unix',
+    proc: '/proc',
   };
 }
 
 const START_DEADLINE_MS = 10_000;
+/** Where systemd-journald binds its native socket, whatever it is asked. */
+const JOURNALD_SOCKET = '/run/systemd/journal/socket';
+
+/** The pids whose comm is `comm` (15 characters at most), from a /proc tree. */
+function pidsNamed(proc: string, comm: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync(proc)) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`${proc}/${name}/comm`, 'utf8').trim() === comm) pids.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
 const ACTIVATOR_CHATTER =
   /^(Listening on .* as \d+\.|Communication attempt on fd \d+\.|Connection from PID |Spawned .* as PID \d+\.|Execing |Child \d+ died with code \d+)/;
 
@@ -143,7 +161,7 @@ export class Collector {
       );
     }
     process.on('exit', this.#killOnExit);
-    if (!existsSync(this.paths.journalSocket)) await this.#startJournald();
+    await this.#ensureJournald();
     await this.#startActivator();
     this.guard.apply({
       corePattern: pattern,
@@ -161,7 +179,7 @@ export class Collector {
         `coredumpd is not built (${bin} is missing): run npm run build`,
       );
     process.on('exit', this.#killOnExit);
-    if (!existsSync(this.paths.journalSocket)) await this.#startJournald();
+    await this.#ensureJournald();
     const supervisor = new ManagerSupervisor({
       nodePath: this.host.nodePath,
       coredumpd: bin,
@@ -179,6 +197,31 @@ export class Collector {
       `coredumpd --manager (pid ${String(supervisor.pid ?? '?')}) on ${kernelSocketPath()}`,
     );
     this.guard.apply({ corePattern: this.corePattern(), suidDumpable: '2' });
+  }
+
+  /**
+   * journald, started when nothing serves the journal socket. It binds its own
+   * standard paths, replacing the socket files of a journald already running
+   * (which then logs nothing more): so never beside a running one, and never for
+   * a COREDUMP_TS_JOURNAL_SOCKET it would not serve.
+   */
+  async #ensureJournald(): Promise<void> {
+    const path = this.paths.journalSocket;
+    if (isBoundIn(readFileSync(this.paths.procNetUnix, 'utf8'), path)) return;
+    if (path !== JOURNALD_SOCKET) {
+      throw new AdminError(
+        'ERR_NO_JOURNAL',
+        `nothing serves ${path} (COREDUMP_TS_JOURNAL_SOCKET), and systemd-journald would serve ${JOURNALD_SOCKET} only: start what serves ${path} first`,
+      );
+    }
+    const running = pidsNamed(this.paths.proc, 'systemd-journal');
+    if (running.length > 0) {
+      throw new AdminError(
+        'ERR_NO_JOURNAL',
+        `systemd-journald is running (pid ${running.join(', ')}) but nothing serves ${path}: its socket file was replaced or removed. Restart that journald, then run this again.`,
+      );
+    }
+    await this.#startJournald();
   }
 
   async #startJournald(): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isListeningIn } from './proc-net-unix.js';
+import { isBoundIn, isListeningIn } from './proc-net-unix.js';
 
 const TABLE = `Num       RefCount Protocol Flags    Type St Inode Path
 ffff8880: 00000002 00000000 00010000 0005 01 31337 /run/systemd/coredump
@@ -17,5 +17,16 @@ describe('isListeningIn', () => {
     ['/nowhere', false],
   ] as const)('%s -> %s', ([path, listening]) => {
     expect(isListeningIn(TABLE, path)).toBe(listening);
+  });
+});
+
+describe('isBoundIn', () => {
+  it.for([
+    ['/run/systemd/coredump', true],
+    ['/run/stale sock', true],
+    ['/run/with space', true],
+    ['/run/systemd/journal/socket', false],
+  ] as const)('%s -> %s', ([path, bound]) => {
+    expect(isBoundIn(TABLE, path)).toBe(bound);
   });
 });

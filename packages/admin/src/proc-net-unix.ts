@@ -4,14 +4,26 @@ const SO_ACCEPTCON = 0x10000;
 
 /** True when some socket bound to path is listening. */
 export function isListeningIn(procNetUnix: string, path: string): boolean {
+  return boundFlags(procNetUnix, path).some((flags) => (flags & SO_ACCEPTCON) !== 0);
+}
+
+/**
+ * True when some socket is bound to path, listening or not: a datagram socket
+ * (journald's) has no listening state. A socket file nobody holds is not bound.
+ */
+export function isBoundIn(procNetUnix: string, path: string): boolean {
+  return boundFlags(procNetUnix, path).length > 0;
+}
+
+function boundFlags(procNetUnix: string, path: string): number[] {
+  const flags: number[] = [];
   for (const line of procNetUnix.split('\n').slice(1)) {
     // Num: RefCount Protocol Flags Type St Inode [Path]
     const m =
       /^\s*[0-9a-fA-F]+:\s+[0-9a-fA-F]+\s+[0-9a-fA-F]+\s+([0-9a-fA-F]+)\s+[0-9a-fA-F]+\s+[0-9a-fA-F]+\s+\d+ (.*)$/.exec(
         line,
       );
-    if (m?.[1] === undefined || m[2] !== path) continue;
-    if ((parseInt(m[1], 16) & SO_ACCEPTCON) !== 0) return true;
+    if (m?.[1] !== undefined && m[2] === path) flags.push(parseInt(m[1], 16));
   }
-  return false;
+  return flags;
 }

@@ -109,6 +109,12 @@ export const ERROR_CODES = [
   admin('ERR_NOT_BUILT', 69, 'error', 'The handler or worker build is missing.'),
   admin('ERR_SOCKET_IN_USE', 69, 'error', 'The coredump socket is served already.'),
   admin('ERR_TOOL_MISSING', 69, 'error', 'A required program is not installed.'),
+  admin(
+    'ERR_NO_JOURNAL',
+    69,
+    'error',
+    'Nothing serves the journal socket, and starting journald would not fix it.',
+  ),
   admin('ERR_PATTERN_TOO_LONG', 78, 'error', 'core_pattern would be over 127 bytes.'),
   admin('ERR_START_FAILED', 70, 'error', 'A helper process did not start.'),
   admin('ERR_COMMAND_FAILED', 70, 'error', 'A system command failed.'),
