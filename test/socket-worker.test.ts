@@ -133,13 +133,14 @@ interface SocketCrash {
 async function crashThroughSocket(
   name: CrasherName,
   options: CrasherOptions = {},
+  env: Readonly<Record<string, string>> = {},
 ): Promise<SocketCrash> {
   const binary = await compileCrasher(name);
   const sinceUsec = (Math.floor(Date.now() / 1000) - 1) * 1_000_000;
   const { run, exit } = await withKernelSettings(
     { corePattern: `@@${side.kernel.path}`, ...PRODUCT_SYSCTLS },
     async () => {
-      const served = side.kernel.serveOne(side.env());
+      const served = side.kernel.serveOne({ ...side.env(), ...env });
       const crashed = startCrasher(binary, [], options).exited;
       // The crasher is reaped only once the worker closed the connection (COREDUMP_WAIT).
       const [r, x] = await Promise.all([served, crashed]);
@@ -207,6 +208,16 @@ describe('socket mode through the kernel, against the pipe path', () => {
     expect(viaSocket.run.stderr).toContain(
       `Process ${String(viaSocket.pid)} (${name}) of user 0 terminated abnormally with signal ${String(signal)}/${signalName.slice(3)}, processing...`,
     );
+  });
+
+  it('the process is held until its mini core is collected: the trace reads its memory', async () => {
+    // The kernel reaps it once the worker closes the connection (COREDUMP_WAIT); the
+    // link_map walk before that reads /proc/PID/mem. The pump's end must not close it.
+    side.clear();
+    const crash = await crashThroughSocket('segv', {}, { COREDUMP_TS_LOG_LEVEL: 'debug' });
+    expect(crash.run.stderr).toContain('Stack helper took ');
+    expect(crash.run.stderr).not.toContain('Not reading process memory');
+    expect(crash.run.stderr).not.toContain('link_map walk:');
   });
 
   it('a threaded crash: the crashing thread by PF_DUMPCORE', async () => {

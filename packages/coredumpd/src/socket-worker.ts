@@ -15,6 +15,7 @@ import {
   memfdWith,
   pipe,
   pumpStream,
+  dupFd,
   recvmsg,
   setDumpable,
   setNonBlocking,
@@ -68,7 +69,13 @@ export async function processKernelConnection(
     closeQuietly(conn);
     return reportFailure(log, error);
   }
-  let connOwned = true; // until the pump takes it, or a cut-short dump is released
+  // Closed once: when the mini core is collected (the kernel then reaps the process),
+  // when a cut-short dump is released, or at the end.
+  let connOpen = true;
+  const release = (): void => {
+    if (connOpen) closeQuietly(conn);
+    connOpen = false;
+  };
   try {
     // The handshake comes before the verdict on the peer, so that flood control can
     // still tell the kernel to skip; a peer that is not a crash is refused right
@@ -117,10 +124,6 @@ export async function processKernelConnection(
       // The connection stays open until the stacks are read from the held process
       // (the notes say where); closing it then makes the kernel's next write fail:
       // the dump ends there. Closed at the latest by the finally below.
-      const release = (): void => {
-        if (connOwned) closeQuietly(conn);
-        connOwned = false;
-      };
       log.info(
         `Read the signal of process ${String(meta.pid)} from its core's notes and stopped the dump (rate limit).`,
       );
@@ -135,10 +138,12 @@ export async function processKernelConnection(
     );
 
     // The pipeline reads one fd to its end: give it a pipe fed with the head
-    // already read and then the rest of the connection.
+    // already read and then the rest of the connection. The pump gets its own fd of
+    // the connection and closes it at the end; ours stays open until the mini core
+    // is collected, because closing the connection is what lets the kernel (which
+    // waits, COREDUMP_WAIT) reap the process, and the link_map walk reads its memory.
     const [coreFd, feedFd] = pipe();
-    connOwned = false;
-    const pumped = pumpStream(conn, head.head, feedFd);
+    const pumped = pumpStream(dupFd(conn), head.head, feedFd);
     let status: number;
     try {
       const result = await submitCrash(ctx, coreFd, {
@@ -147,6 +152,7 @@ export async function processKernelConnection(
         log,
         ...(pre !== undefined && pre.limit.verdict !== 'off' && { rateLimit: pre.limit }),
         pidfd: opened.pidfd,
+        onCollected: release,
       });
       status = result.error === undefined ? 0 : result.error.exitStatus;
     } finally {
@@ -163,7 +169,7 @@ export async function processKernelConnection(
   } catch (error) {
     return reportFailure(log, error);
   } finally {
-    if (connOwned) closeQuietly(conn);
+    release();
     closeQuietly(opened.pidfd);
   }
 }

@@ -42,6 +42,7 @@ static const export_t EXPORTS[] = {
     {"setDumpable", cu_set_dumpable},
     {"getDumpable", cu_get_dumpable},
     {"pipe", cu_pipe},
+    {"dup", cu_dup},
     {"close", cu_close},
     /* fd readiness on the event loop (watch.c) */
     {"watchFd", cu_watch_fd},

@@ -34,6 +34,7 @@ napi_value cu_fsetxattr(napi_env env, napi_callback_info info);
 napi_value cu_set_dumpable(napi_env env, napi_callback_info info);
 napi_value cu_get_dumpable(napi_env env, napi_callback_info info);
 napi_value cu_pipe(napi_env env, napi_callback_info info);
+napi_value cu_dup(napi_env env, napi_callback_info info);
 napi_value cu_close(napi_env env, napi_callback_info info);
 /* spawn.c */
 napi_value cu_spawn_piped(napi_env env, napi_callback_info info);

@@ -49,6 +49,7 @@ export interface Addon {
   setDumpable(on: boolean): void;
   getDumpable(): number;
   pipe(): [number, number];
+  dup(fd: number): number;
   close(fd: number): void;
   // watch.c
   watchFd(fd: number, callback: (errno: number) => void): WatchHandle;

@@ -24,6 +24,7 @@ export {
   F_SEAL_SHRINK,
   F_SEAL_WRITE,
   close,
+  dupFd,
   getDumpable,
   getPipeSize,
   getSeals,
