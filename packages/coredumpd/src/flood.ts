@@ -21,8 +21,10 @@ import { contextFromPeer, verifyPeer, type OpenedPeer } from './peer-context.js'
 export interface PreDumpVerdict {
   readonly decision: AckDecision;
   readonly limit: RateLimitVerdict;
-  /** The context the verdict was made on (for a rejected crash's entry). */
+  /** The context the verdict was made on (for the entry: /proc is read once). */
   readonly ctx?: CollectedContext;
+  /** What reading it warned about, to be logged with the crash. */
+  readonly warnings?: readonly string[];
 }
 
 const DUMP: PreDumpVerdict = { decision: 'dump', limit: RATE_LIMIT_OFF };
@@ -40,13 +42,14 @@ export function decideBeforeDump(
   const { config, paths, log } = deps;
   if (config.rateLimitIntervalUsec <= 0 || config.rateLimitBurst <= 0) return DUMP;
   let ctx: CollectedContext;
+  let warnings: readonly string[];
   try {
     const peer = verifyPeer(opened);
-    ctx = contextFromPeer(peer, {
+    ({ ctx, warnings } = contextFromPeer(peer, {
       procRoot: paths.procRoot,
       timestampUsec: acceptedUsec,
       signal: peer.signal,
-    }).ctx;
+    }));
   } catch {
     return DUMP;
   }
@@ -55,5 +58,5 @@ export function decideBeforeDump(
     storageDir: paths.storageDir,
     log,
   });
-  return { decision: limit.verdict === 'suppress' ? 'reject' : 'dump', limit, ctx };
+  return { decision: limit.verdict === 'suppress' ? 'reject' : 'dump', limit, ctx, warnings };
 }

@@ -22,6 +22,7 @@ import {
 
 import {
   contextFromPeer,
+  withSignal,
   findDumpingThread,
   openPeer,
   parseCoreLimit,
@@ -217,6 +218,35 @@ describe('contextFromPeer', () => {
       });
       expect(buildJournalFields(ctx).some((f) => f.name === FIELD.SIGNAL)).toBe(false);
       expect(ctx.meta.signal).toBeUndefined();
+    } finally {
+      close(pidfd);
+    }
+  });
+
+  it('withSignal completes such a context as if read with the signal', () => {
+    const pidfd = pidfdOpen(process.pid);
+    try {
+      const peer = verifyPeer({ pidfd, info: { ...INFO, pid: process.pid } });
+      const read = (signal: number | undefined): ReturnType<typeof contextFromPeer>['ctx'] =>
+        contextFromPeer(peer, { procRoot: '/proc', timestampUsec: 1, signal }).ctx;
+      const later = withSignal(read(undefined), 6);
+      const direct = read(6);
+      const names = (c: typeof direct): string[] => buildJournalFields(c).map((f) => f.name);
+      expect(names(later)).toEqual(names(direct));
+      const value = (c: typeof direct, name: string): string | undefined =>
+        buildJournalFields(c)
+          .find((f) => f.name === name)
+          ?.value.toString();
+      expect([value(later, FIELD.SIGNAL), value(later, FIELD.SIGNAL_NAME)]).toEqual([
+        '6',
+        'SIGABRT',
+      ]);
+      expect(later.meta).toMatchObject({ signal: 6, signalName: 'SIGABRT' });
+      // A signal with no name loses the old name, as a fresh read would have none.
+      const odd = withSignal(direct, 200);
+      expect(odd.meta.signalName).toBeUndefined();
+      expect(value(odd, FIELD.SIGNAL_NAME)).toBeUndefined();
+      expect(withSignal(direct, undefined)).toBe(direct);
     } finally {
       close(pidfd);
     }

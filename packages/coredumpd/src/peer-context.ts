@@ -280,3 +280,25 @@ export function contextFromPeer(peer: Peer, opts: PeerContextOptions): PeerConte
   };
   return { ctx: { source: 'peer', meta, values }, warnings };
 }
+
+/**
+ * The same context with the signal the core's notes gave (before Linux 6.19 the pidfd
+ * info has none): flood control's context, read before the handshake, completed
+ * without reading /proc a second time.
+ */
+export function withSignal(ctx: CollectedContext, signal: number | undefined): CollectedContext {
+  if (signal === undefined || ctx.meta.signal === signal) return ctx;
+  const values = new Map(ctx.values);
+  values.set(FIELD.SIGNAL, Buffer.from(String(signal)));
+  const name = signalName(signal);
+  if (name === undefined) values.delete(FIELD.SIGNAL_NAME);
+  else values.set(FIELD.SIGNAL_NAME, Buffer.from(name));
+  const meta = Object.fromEntries(
+    Object.entries(ctx.meta).filter(([key]) => key !== 'signalName'),
+  ) as Omit<CrashMetadata, 'signalName'>;
+  return {
+    ...ctx,
+    meta: { ...meta, signal, ...(name !== undefined && { signalName: name }) },
+    values,
+  };
+}

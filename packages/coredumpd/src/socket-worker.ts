@@ -34,7 +34,13 @@ import {
 import { readCoreHead, readThroughNotes } from './core-head.js';
 import { decideBeforeDump, type PreDumpVerdict } from './flood.js';
 import { COREDUMP_KERNEL, runHandshake, type AckDecision } from './handshake.js';
-import { contextFromPeer, openPeer, verifyPeer, type OpenedPeer } from './peer-context.js';
+import {
+  contextFromPeer,
+  openPeer,
+  verifyPeer,
+  withSignal,
+  type OpenedPeer,
+} from './peer-context.js';
 
 /** The manager's end of the socketpair, as the worker inherits it. */
 export const WORKER_CHANNEL_FD = 3;
@@ -113,11 +119,15 @@ export async function processKernelConnection(
         `Could not learn the signal of process ${String(peer.pid)}: ${head.result.reason ?? 'unknown'}.`,
       );
     }
-    const { ctx, warnings } = contextFromPeer(peer, {
-      procRoot: deps.paths.procRoot,
-      timestampUsec: acceptedUsec,
-      signal,
-    });
+    // Flood control read the context already: only the signal may be new.
+    const { ctx, warnings } =
+      pre?.ctx === undefined
+        ? contextFromPeer(peer, {
+            procRoot: deps.paths.procRoot,
+            timestampUsec: acceptedUsec,
+            signal,
+          })
+        : { ctx: withSignal(pre.ctx, signal), warnings: pre.warnings ?? [] };
     for (const w of warnings) log.warn(w);
     const meta = ctx.meta;
     if (cutShort) {
