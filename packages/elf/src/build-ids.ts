@@ -3,20 +3,27 @@
 // ELF header, the program headers and the build-id note. The worker uses them to find
 // the separate debug files of a crash before the stack helper runs (debuginfo cache).
 // The bytes came from the crashed process: every offset is checked against what is there.
-import { countFromFirstPhdr, findLoad, parseCoreHeader, parsePhdrs } from './core-layout.js';
+import {
+  countFromFirstPhdr,
+  findLoad,
+  parseCoreHeader,
+  parsePhdrs,
+  type CoreSegments,
+} from './core-layout.js';
 import {
   EH,
   EHDR_SIZE,
   ELF_MAGIC,
   ELFCLASS64,
   ELFDATA2LSB,
+  NT_FILE,
   PH,
   PHDR_SIZE,
   PN_XNUM,
   PT_NOTE,
   u64Number,
 } from './format.js';
-import { readCoreNotes } from './read-notes.js';
+import { NoteReader, parseFileNote, type CoreFileMapping } from './notes.js';
 
 export interface ModuleBuildId {
   /** The mapped file's path, as NT_FILE gives it. */
@@ -37,12 +44,12 @@ const MAX_BUILD_ID_BYTES = 64;
  * or missing is skipped: the result is a hint, never a failure.
  */
 export function moduleBuildIds(core: Buffer, maxModules = 512): ModuleBuildId[] {
-  const notes = readCoreNotes(core);
-  if (!notes.ok) return [];
-  const loads = coreLoads(core);
+  const segments = coreSegments(core);
+  if (segments === undefined) return [];
+  const { loads } = segments;
   const found: ModuleBuildId[] = [];
   const seen = new Set<string>();
-  for (const file of notes.files) {
+  for (const file of fileMappings(core, segments)) {
     if (found.length >= maxModules) break;
     if (file.fileOffset !== 0n || seen.has(file.path)) continue;
     seen.add(file.path);
@@ -56,17 +63,28 @@ export function moduleBuildIds(core: Buffer, maxModules = 512): ModuleBuildId[] 
   return found;
 }
 
-function coreLoads(core: Buffer): ReturnType<typeof parsePhdrs>['loads'] {
+function coreSegments(core: Buffer): CoreSegments | undefined {
   const parsed = parseCoreHeader(core.subarray(0, EHDR_SIZE));
-  if (!parsed.ok) return [];
+  if (!parsed.ok) return undefined;
   const { phoff } = parsed.header;
   let phnum = parsed.header.phnum;
   if (phnum === PN_XNUM) {
     const count = countFromFirstPhdr(core.subarray(phoff, phoff + PHDR_SIZE), phoff);
-    if (typeof count !== 'number') return [];
+    if (typeof count !== 'number') return undefined;
     phnum = count;
   }
-  return parsePhdrs(core.subarray(phoff, phoff + phnum * PHDR_SIZE)).loads;
+  return parsePhdrs(core.subarray(phoff, phoff + phnum * PHDR_SIZE));
+}
+
+/** NT_FILE's mappings, from the notes segments held in the core (only that note is read). */
+function fileMappings(core: Buffer, { notes }: CoreSegments): CoreFileMapping[] {
+  for (const segment of notes) {
+    const reader = new NoteReader();
+    reader.feed(core.subarray(segment.offset, segment.offset + segment.filesz));
+    const note = reader.kept.find((n) => n.name === 'CORE' && n.type === NT_FILE);
+    if (note !== undefined) return parseFileNote(note.desc);
+  }
+  return [];
 }
 
 /** The build-id of an ELF image's headers as mapped (file offset 0 at image[0]). */
