@@ -66,6 +66,8 @@ export interface CaptureDeps {
   readonly pid1OrJournald: boolean;
   /** Observers after the ELF head peek (progress, and what the caller adds). */
   readonly observers: readonly CoreObserver[];
+  /** The core's first bytes, already read from the fd by the caller. */
+  readonly coreHead?: Buffer | undefined;
 }
 
 export interface CaptureResult {
@@ -129,7 +131,7 @@ export function capture(
     const keepBytes = config.storage === 'journal' ? config.journalSizeMax : 0;
     let got;
     try {
-      got = captureToMemfd(coreFd, { maxBytes, keepBytes, observers });
+      got = captureToMemfd(coreFd, { maxBytes, keepBytes, observers, head: deps.coreHead });
     } catch (error) {
       return failed(error, 'Failed to capture the core');
     }
@@ -177,6 +179,7 @@ export function capture(
       compress: config.compress,
       maxBytes,
       observers,
+      head: deps.coreHead,
     });
   } catch (error) {
     dir?.close();

@@ -9,7 +9,7 @@ import { createCompressor, warmCompressor } from './compress.js';
 import { HeadObserver, streamCore, warmReadBuffer, type CoreObserver } from './stream.js';
 
 /** Streams `content` from a file through the stages; what the sink and an observer saw. */
-function stream(content: string, max: number) {
+function stream(content: string, max: number, head?: string) {
   const dir = mkdtempSync(join(tmpdir(), 'stream-'));
   const path = join(dir, 'core');
   writeFileSync(path, content);
@@ -26,6 +26,7 @@ function stream(content: string, max: number) {
   try {
     const state = streamCore(fd, {
       maxBytes: max,
+      head: head === undefined ? undefined : Buffer.from(head),
       observers: [watch],
       sink: (b) => out.push(Buffer.from(b)),
     });
@@ -52,6 +53,22 @@ describe('streamCore', () => {
     expect(r.ended).toEqual({ bytes, truncated });
     expect(r.seen.map((s) => s.chunk).join('')).toBe(core.slice(0, bytes));
   });
+  it.for([
+    [Infinity, 20, false],
+    [20, 20, true],
+    [12, 12, true],
+    [5, 5, true], // the limit falls inside the head: the fd is not read
+    [0, 0, true],
+  ] as const)(
+    'a head already read goes first; limit %s passes %i bytes, truncated=%s',
+    ([max, bytes, truncated]) => {
+      const r = stream(core.slice(8), max, core.slice(0, 8));
+      expect(r.data).toBe(core.slice(0, bytes));
+      expect(r.state).toEqual({ bytes, truncated });
+      expect(r.seen.map((s) => s.chunk).join('')).toBe(core.slice(0, bytes));
+      expect(r.seen.map((s) => s.offset)).toEqual(bytes === 0 ? [] : bytes <= 8 ? [0] : [0, 8]);
+    },
+  );
   it('gives observers the offset of each chunk across reads larger than the buffer', () => {
     const big = 'x'.repeat(2.5 * 1024 * 1024);
     const r = stream(big, Infinity);

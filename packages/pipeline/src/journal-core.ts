@@ -21,6 +21,8 @@ export interface MemoryCaptureOptions {
   /** Keep at most this many bytes in the memfd; 0 = keep nothing, only count. */
   readonly keepBytes: number;
   readonly observers: readonly CoreObserver[];
+  /** The core's first bytes, already read from the fd (StreamStages.head). */
+  readonly head?: Buffer | undefined;
 }
 
 export function captureToMemfd(coreFd: number, opts: MemoryCaptureOptions): MemfdCore {
@@ -50,6 +52,7 @@ export function captureToMemfd(coreFd: number, opts: MemoryCaptureOptions): Memf
   try {
     const stream = streamCore(coreFd, {
       maxBytes: opts.maxBytes,
+      head: opts.head,
       observers: opts.observers,
       sink: memfd === undefined ? countOnlySink : tee,
     });

@@ -99,9 +99,15 @@ export function drainSuppressed(
   coreFd: number,
   written = true,
   observers: readonly CoreObserver[] = [],
+  head?: Buffer,
 ): CaptureResult {
   try {
-    const stream = streamCore(coreFd, { maxBytes: Infinity, observers, sink: countOnlySink });
+    const stream = streamCore(coreFd, {
+      maxBytes: Infinity,
+      head,
+      observers,
+      sink: countOnlySink,
+    });
     return { ...NOTHING, written, coreBytes: stream.bytes };
   } catch (error) {
     return { ...NOTHING, written, failure: { error, what: 'Failed to drain the suppressed core' } };

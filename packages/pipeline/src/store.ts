@@ -94,6 +94,8 @@ export interface CaptureOptions {
   readonly compress: boolean;
   readonly maxBytes: number;
   readonly observers: readonly CoreObserver[];
+  /** The core's first bytes, already read from the fd (StreamStages.head). */
+  readonly head?: Buffer | undefined;
 }
 
 /** A finished, synced, still unnamed core file. */
@@ -120,6 +122,7 @@ export function captureToFile(coreFd: number, opts: CaptureOptions): CapturedFil
   try {
     stream = streamCore(coreFd, {
       maxBytes: opts.maxBytes,
+      head: opts.head,
       observers: opts.observers,
       transform: opts.compress ? createCompressor() : undefined,
       sink: write,

@@ -60,6 +60,11 @@ export interface StreamResult {
 export interface StreamStages {
   /** The byte limit, like systemd's copy_bytes(max_size); Infinity = all. */
   readonly maxBytes: number;
+  /**
+   * The core's first bytes, already read from fd by the caller (socket mode reads
+   * the notes for the signal): they go through the stages first, then fd is read.
+   */
+  readonly head?: Buffer | undefined;
   readonly observers: readonly CoreObserver[];
   readonly transform?: CoreTransform | undefined;
   readonly sink: CoreSink;
@@ -77,6 +82,17 @@ export function streamCore(fd: number, stages: StreamStages): StreamResult {
   const { maxBytes, observers, transform, sink } = stages;
   let bytes = 0;
   let truncated = maxBytes <= 0;
+  /** One chunk through the stages; true once the limit is reached. */
+  const pass = (chunk: Buffer): boolean => {
+    for (const o of observers) o.observe(chunk, bytes);
+    if (transform === undefined) sink(chunk);
+    else transform.push(chunk, sink);
+    bytes += chunk.length;
+    return bytes >= maxBytes;
+  };
+  if (!truncated && stages.head !== undefined && stages.head.length > 0) {
+    truncated = pass(stages.head.subarray(0, Math.min(stages.head.length, maxBytes)));
+  }
   if (!truncated) {
     try {
       setNonBlocking(fd, false); // a sender may have passed an O_NONBLOCK pipe
@@ -94,12 +110,7 @@ export function streamCore(fd: number, stages: StreamStages): StreamResult {
         throw new CoredumpError('ERR_CORE_READ', 'Failed to read the core', { cause: error });
       }
       if (n === 0) break;
-      const chunk = buf.subarray(0, n);
-      for (const o of observers) o.observe(chunk, bytes);
-      if (transform === undefined) sink(chunk);
-      else transform.push(chunk, sink);
-      bytes += n;
-      if (bytes >= maxBytes) truncated = true;
+      truncated = pass(buf.subarray(0, n));
     }
   }
   transform?.end(sink);

@@ -65,6 +65,11 @@ export interface SubmitDeps {
    * (link_map) through /proc/PID/mem only after checking the pidfd still names the PID.
    */
   readonly pidfd?: number | undefined;
+  /**
+   * The core's first bytes, already read from coreFd (socket mode reads the ELF
+   * header and notes for the signal before the pipeline starts): streamed first.
+   */
+  readonly coreHead?: Buffer | undefined;
 }
 
 export interface SubmitResult {
@@ -150,10 +155,11 @@ export async function submitCrash(
       trace.observer,
       ...(deps.observers?.(ctx) ?? []),
     ],
+    coreHead: deps.coreHead,
   };
   try {
     cap = suppressed
-      ? drainSuppressed(coreFd, skipped === 'not stored', [trace.observer])
+      ? drainSuppressed(coreFd, skipped === 'not stored', [trace.observer], deps.coreHead)
       : capture(ctx, fields, coreFd, { ...captureDeps, config: streamConfig(config) });
   } finally {
     notifier.close();

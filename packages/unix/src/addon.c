@@ -42,7 +42,6 @@ static const export_t EXPORTS[] = {
     {"setDumpable", cu_set_dumpable},
     {"getDumpable", cu_get_dumpable},
     {"pipe", cu_pipe},
-    {"dup", cu_dup},
     {"close", cu_close},
     /* fd readiness on the event loop (watch.c) */
     {"watchFd", cu_watch_fd},
@@ -57,7 +56,6 @@ static const export_t EXPORTS[] = {
     {"pollFd", cu_poll_fd},
     {"queuedBytes", cu_queued_bytes},
     {"recvBytes", cu_recv_bytes},
-    {"pumpStream", cu_pump_stream},
     {"userName", cu_user_name},
     {"groupName", cu_group_name},
     {"strerror", cu_strerror},

@@ -34,7 +34,6 @@ napi_value cu_fsetxattr(napi_env env, napi_callback_info info);
 napi_value cu_set_dumpable(napi_env env, napi_callback_info info);
 napi_value cu_get_dumpable(napi_env env, napi_callback_info info);
 napi_value cu_pipe(napi_env env, napi_callback_info info);
-napi_value cu_dup(napi_env env, napi_callback_info info);
 napi_value cu_close(napi_env env, napi_callback_info info);
 /* spawn.c */
 napi_value cu_spawn_piped(napi_env env, napi_callback_info info);
@@ -57,6 +56,5 @@ napi_value cu_uts_hostname(napi_env env, napi_callback_info info);
 napi_value cu_poll_fd(napi_env env, napi_callback_info info);
 napi_value cu_queued_bytes(napi_env env, napi_callback_info info);
 napi_value cu_recv_bytes(napi_env env, napi_callback_info info);
-napi_value cu_pump_stream(napi_env env, napi_callback_info info);
 
 #endif

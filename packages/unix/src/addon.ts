@@ -49,7 +49,6 @@ export interface Addon {
   setDumpable(on: boolean): void;
   getDumpable(): number;
   pipe(): [number, number];
-  dup(fd: number): number;
   close(fd: number): void;
   // watch.c
   watchFd(fd: number, callback: (errno: number) => void): WatchHandle;
@@ -64,7 +63,6 @@ export interface Addon {
   pollFd(fd: number, events: number, timeoutMs: number): number;
   queuedBytes(fd: number): number;
   recvBytes(fd: number, length: number, peek: boolean): Buffer;
-  pumpStream(src: number, head: Buffer, dst: number): Promise<{ bytes: number; error?: Error }>;
   // spawn.c
   spawnPiped(
     path: string,

@@ -1,5 +1,5 @@
 /* File-descriptor calls Node lacks: memfd + seals, pipe size, pidfd, O_TMPFILE
- * + linkat, hole punching, fsetxattr, prctl(PR_SET_DUMPABLE), pipe2, dup, close. */
+ * + linkat, hole punching, fsetxattr, prctl(PR_SET_DUMPABLE), pipe2, close. */
 #define _GNU_SOURCE
 #include "addon.h"
 #include "napi-util.h"
@@ -171,15 +171,6 @@ napi_value cu_pipe(napi_env env, napi_callback_info info) {
     return NULL;
   }
   return arr;
-}
-
-napi_value cu_dup(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  int32_t fd = -1;
-  if (!get_fd(env, info, 1, argv, &fd)) return NULL;
-  int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-  if (copy < 0) return cu_throw_errno(env, errno, "fcntl", NULL);
-  return cu_int(env, copy);
 }
 
 napi_value cu_close(napi_env env, napi_callback_info info) {

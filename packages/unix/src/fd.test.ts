@@ -11,7 +11,6 @@ import {
   F_SEAL_WRITE,
   CORE_PIPE_SIZES_BYTES,
   close,
-  dupFd,
   enlargePipe,
   getDumpable,
   getPipeSize,
@@ -80,29 +79,6 @@ const hasCapability = (cap: number): boolean => {
   const line = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
   return line?.[1] !== undefined && ((BigInt(`0x${line[1]}`) >> BigInt(cap)) & 1n) === 1n;
 };
-
-describe('dupFd', () => {
-  it('gives a second fd for the same pipe: the reader sees EOF only when both are closed', () => {
-    const [r, w] = pipe();
-    const w2 = dupFd(w);
-    try {
-      expect(w2).not.toBe(w);
-      expect(w2).toBeGreaterThanOrEqual(3);
-      close(w);
-      writeSync(w2, 'x');
-      const buf = Buffer.alloc(4);
-      expect(readSync(r, buf)).toBe(1);
-    } finally {
-      close(w2);
-    }
-    expect(readSync(r, Buffer.alloc(4))).toBe(0);
-    close(r);
-  });
-
-  it('is EBADF on a closed fd', () => {
-    expect(() => dupFd(1 << 20)).toThrow(/EBADF/);
-  });
-});
 
 describe('pipe size', () => {
   it('grows a pipe and reports the granted size', () => {

@@ -76,11 +76,6 @@ export function pipe(): [number, number] {
   return addon.pipe();
 }
 
-/** A second fd (close-on-exec, 3 or above) for the same open file. */
-export function dupFd(fd: number): number {
-  return addon.dup(fd);
-}
-
 export function pidfdOpen(pid: number, flags = 0): number {
   return addon.pidfdOpen(pid, flags);
 }

@@ -24,7 +24,6 @@ export {
   F_SEAL_SHRINK,
   F_SEAL_WRITE,
   close,
-  dupFd,
   getDumpable,
   getPipeSize,
   getSeals,
@@ -74,11 +73,9 @@ export {
   POLLIN,
   POLLOUT,
   pollFd,
-  pumpStream,
   queuedBytes,
   recvBytes,
 } from './stream.js';
-export type { PumpResult } from './stream.js';
 export { configFs } from './files.js';
 export { errnoMessage, groupName, strerror, userName } from './libc.js';
 export { lockExclusive, unlock } from './lock.js';

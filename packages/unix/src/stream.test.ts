@@ -1,4 +1,4 @@
-import { readFileSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   POLLHUP,
@@ -6,12 +6,9 @@ import {
   POLLOUT,
   close,
   isSysError,
-  pipe,
   pollFd,
-  pumpStream,
   queuedBytes,
   recvBytes,
-  setNonBlocking,
   socketpair,
 } from '@coredump-ts/unix';
 
@@ -52,54 +49,5 @@ describe('pollFd, queuedBytes, recvBytes', () => {
     expect(isSysError(error, 'EAGAIN')).toBe(true);
     close(b);
     expect(recvBytes(a, 16).length).toBe(0);
-  });
-});
-
-describe('pumpStream', () => {
-  it('writes the head, then the rest of the stream, then EOF, and closes both fds', async () => {
-    const [src, writer] = socketpair('stream'); // the pump owns src
-    track(writer);
-    const [readEnd, writeEnd] = pipe();
-    track(readEnd);
-    const body = Buffer.alloc(3 * 1024 * 1024, 0x5a); // more than a pipe holds at once
-    const done = pumpStream(src, Buffer.from('HEAD'), writeEnd);
-    // Non-blocking writes between event-loop turns: the pipe is drained below meanwhile.
-    setNonBlocking(writer, true);
-    const sender = (async () => {
-      for (let off = 0; off < body.length;) {
-        try {
-          off += writeSync(writer, body, off, Math.min(65536, body.length - off));
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-        }
-        await new Promise((r) => setImmediate(r));
-      }
-      close(writer);
-    })();
-    const chunks: Buffer[] = [];
-    const { createReadStream } = await import('node:fs');
-    for await (const c of createReadStream('', { fd: readEnd, autoClose: false })) {
-      chunks.push(c as Buffer);
-    }
-    await sender;
-    const result = await done;
-    const got = Buffer.concat(chunks);
-    expect(result.error).toBeUndefined();
-    expect(result.bytes).toBe(4 + body.length);
-    expect(got.subarray(0, 4).toString()).toBe('HEAD');
-    expect(got.subarray(4).equals(body)).toBe(true);
-    expect(() => readFileSync(`/proc/self/fdinfo/${src}`)).toThrow();
-  });
-
-  it('stops with EPIPE when the reader goes away', async () => {
-    const [src, writer] = socketpair('stream'); // the pump owns src
-    track(writer);
-    const [readEnd, writeEnd] = pipe();
-    close(readEnd);
-    writeSync(writer, Buffer.from('more'));
-    const result = await pumpStream(src, Buffer.from('HEAD'), writeEnd);
-    expect(isSysError(result.error, 'EPIPE')).toBe(true);
-    // The source was closed: the writer now sees the hang-up.
-    expect(pollFd(writer, POLLOUT, 1000) & POLLHUP).toBe(POLLHUP);
   });
 });

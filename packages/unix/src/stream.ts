@@ -1,6 +1,5 @@
 // Byte-stream helpers for the kernel coredump socket: readiness with its hang-up
-// bits, queued bytes, one non-blocking (peeking) recv, and the pump that hands a
-// stream on through a pipe after its first bytes were already read.
+// bits, queued bytes, one non-blocking (peeking) recv.
 import { addon } from './addon.js';
 
 export const POLLIN = 0x001;
@@ -27,21 +26,4 @@ export function queuedBytes(fd: number): number {
  */
 export function recvBytes(fd: number, length: number, opts: { peek?: boolean } = {}): Buffer {
   return addon.recvBytes(fd, length, opts.peek ?? false);
-}
-
-export interface PumpResult {
-  /** Bytes written into the pipe, head included. */
-  readonly bytes: number;
-  /** Why the copy stopped early: EPIPE when the reader closed, else a read/splice failure. */
-  readonly error?: Error;
-}
-
-/**
- * Write `head`, then splice everything `src` still has into `dst` (a pipe), on the
- * libuv threadpool, so the caller can read the pipe synchronously meanwhile. Owns
- * both fds from here on: closes them when `src` ends, the pipe's reader goes away,
- * or a call fails (never close them yourself). `src` must be blocking.
- */
-export function pumpStream(src: number, head: Buffer, dst: number): Promise<PumpResult> {
-  return addon.pumpStream(src, head, dst);
 }
