@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { decompress } from 'zstd-napi';
+import zstd from 'zstd-napi/binding.js';
 
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { createCompressor, warmCompressor } from './compress.js';
+import { createCompressor, warmCompressor, ZSTD_C_BLOCK_SPLITTER_LEVEL } from './compress.js';
 import { HeadObserver, streamCore, warmReadBuffer, type CoreObserver } from './stream.js';
 
 /** Streams `content` from a file through the stages; what the sink and an observer saw. */
@@ -95,6 +96,16 @@ describe('HeadObserver', () => {
 });
 
 describe('createCompressor', () => {
+  it("the bundled libzstd takes the block splitter setting (the compressor's try/catch is for others)", () => {
+    const cctx = new zstd.CCtx();
+    expect(() => {
+      cctx.setParameter(ZSTD_C_BLOCK_SPLITTER_LEVEL, 1);
+    }).not.toThrow();
+    expect(() => {
+      cctx.setParameter(ZSTD_C_BLOCK_SPLITTER_LEVEL, 99);
+    }).toThrow();
+  });
+
   const compressAll = (pieces: Buffer[], nbWorkers?: number): Buffer => {
     const out: Buffer[] = [];
     const write = (b: Buffer): void => {
