@@ -6,10 +6,10 @@
 // Synchronous, into one reused buffer: the worker has nothing else to do while the
 // core streams, and the async stream pipeline it replaced allocated a buffer per chunk
 // and ran 1.7-2.6x the `dd` floor (docs/performance.md).
-import { readSync } from 'node:fs';
+import { fstatSync, readSync } from 'node:fs';
 
 import { CoredumpError } from '@coredump-ts/protocol';
-import { setNonBlocking } from '@coredump-ts/unix';
+import { recvFill, setNonBlocking } from '@coredump-ts/unix';
 
 /** The one read buffer (1 MiB: see "What was tried" in docs/performance.md). */
 export const READ_BUFFER_BYTES = 1024 * 1024;
@@ -101,10 +101,15 @@ export function streamCore(fd: number, stages: StreamStages): StreamResult {
     }
     const size = Math.min(READ_BUFFER_BYTES, maxBytes);
     const buf = takeSpare(size) ?? Buffer.allocUnsafe(size);
+    // The kernel's coredump connection: a read returns what is queued (~130 KiB,
+    // a socket buffer per page); recv(MSG_WAITALL) fills the buffer, so each pass
+    // through the stages is 1 MiB, as from a pipe.
+    const socket = fstatSync(fd).isSocket();
     while (!truncated) {
       let n: number;
       try {
-        n = readSync(fd, buf, 0, Math.min(buf.length, maxBytes - bytes), null);
+        const want = Math.min(buf.length, maxBytes - bytes);
+        n = socket ? recvFill(fd, buf.subarray(0, want)) : readSync(fd, buf, 0, want, null);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'EINTR') continue;
         throw new CoredumpError('ERR_CORE_READ', 'Failed to read the core', { cause: error });

@@ -56,6 +56,7 @@ static const export_t EXPORTS[] = {
     {"pollFd", cu_poll_fd},
     {"queuedBytes", cu_queued_bytes},
     {"recvBytes", cu_recv_bytes},
+    {"recvFill", cu_recv_fill},
     {"userName", cu_user_name},
     {"groupName", cu_group_name},
     {"strerror", cu_strerror},

@@ -56,5 +56,6 @@ napi_value cu_uts_hostname(napi_env env, napi_callback_info info);
 napi_value cu_poll_fd(napi_env env, napi_callback_info info);
 napi_value cu_queued_bytes(napi_env env, napi_callback_info info);
 napi_value cu_recv_bytes(napi_env env, napi_callback_info info);
+napi_value cu_recv_fill(napi_env env, napi_callback_info info);
 
 #endif

@@ -63,6 +63,7 @@ export interface Addon {
   pollFd(fd: number, events: number, timeoutMs: number): number;
   queuedBytes(fd: number): number;
   recvBytes(fd: number, length: number, peek: boolean): Buffer;
+  recvFill(fd: number, buffer: Buffer): number;
   // spawn.c
   spawnPiped(
     path: string,

@@ -75,6 +75,7 @@ export {
   pollFd,
   queuedBytes,
   recvBytes,
+  recvFill,
 } from './stream.js';
 export { configFs } from './files.js';
 export { errnoMessage, groupName, strerror, userName } from './libc.js';

@@ -52,6 +52,28 @@ napi_value cu_queued_bytes(napi_env env, napi_callback_info info) {
   return cu_int(env, n);
 }
 
+/* recvFill(fd, buffer) -> bytes: one blocking recv(MSG_WAITALL) into the buffer,
+ * whole unless the stream ends first (or a signal comes after some bytes). The core
+ * stream's reads: a kernel connection hands over a page per socket buffer, and a
+ * plain read() returns what is queued, ~130 KiB; this returns 1 MiB per call. */
+napi_value cu_recv_fill(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t fd = -1;
+  if (!cu_args(env, info, 2, argv) || !cu_get_int32(env, argv[0], "fd", &fd)) return NULL;
+  bool is_buffer = false;
+  void *data = NULL;
+  size_t len = 0;
+  if (napi_is_buffer(env, argv[1], &is_buffer) != napi_ok || !is_buffer)
+    return cu_throw_type(env, "buffer must be a Buffer");
+  NAPI_OK(env, napi_get_buffer_info(env, argv[1], &data, &len));
+  ssize_t n;
+  do {
+    n = recv(fd, data, len, MSG_WAITALL);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return cu_throw_errno(env, errno, "recv", NULL);
+  return cu_int(env, (int32_t)n);
+}
+
 /* recvBytes(fd, length, peek) -> Buffer of what one non-blocking recv()
  * returned (empty at EOF); EAGAIN when nothing is queued. */
 napi_value cu_recv_bytes(napi_env env, napi_callback_info info) {

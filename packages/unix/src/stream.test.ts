@@ -9,6 +9,8 @@ import {
   pollFd,
   queuedBytes,
   recvBytes,
+  recvFill,
+  pipe,
   socketpair,
 } from '@coredump-ts/unix';
 
@@ -49,5 +51,32 @@ describe('pollFd, queuedBytes, recvBytes', () => {
     expect(isSysError(error, 'EAGAIN')).toBe(true);
     close(b);
     expect(recvBytes(a, 16).length).toBe(0);
+  });
+});
+
+describe('recvFill', () => {
+  it('fills the whole buffer across several sends, then gives what is left, then 0', async () => {
+    const [a, b] = track(socketpair('stream'));
+    const got = Buffer.alloc(8);
+    const filled = new Promise<number>((resolve) => {
+      setImmediate(() => {
+        resolve(recvFill(a, got));
+      });
+    });
+    writeSync(b, 'abc');
+    writeSync(b, 'defgh');
+    expect(await filled).toBe(8);
+    expect(got.toString()).toBe('abcdefgh');
+    writeSync(b, 'xy');
+    close(b);
+    const rest = Buffer.alloc(8);
+    expect(recvFill(a, rest)).toBe(2);
+    expect(rest.subarray(0, 2).toString()).toBe('xy');
+    expect(recvFill(a, rest)).toBe(0);
+  });
+
+  it('is ENOTSOCK on a pipe', () => {
+    const [r] = track(pipe());
+    expect(() => recvFill(r, Buffer.alloc(1))).toThrow(/ENOTSOCK/);
   });
 });

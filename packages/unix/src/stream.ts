@@ -24,6 +24,14 @@ export function queuedBytes(fd: number): number {
  * One recv(MSG_DONTWAIT[|MSG_PEEK]) of at most `length` bytes: what was queued
  * (an empty Buffer at end of stream). Nothing queued: SysError EAGAIN.
  */
+/**
+ * One blocking recv(MSG_WAITALL) into `into`: its whole length unless the stream
+ * ends first; 0 at end of stream. For reading a stream socket in big pieces.
+ */
+export function recvFill(fd: number, into: Buffer): number {
+  return addon.recvFill(fd, into);
+}
+
 export function recvBytes(fd: number, length: number, opts: { peek?: boolean } = {}): Buffer {
   return addon.recvBytes(fd, length, opts.peek ?? false);
 }
