@@ -15,7 +15,6 @@ import {
   renameSync,
   rmSync,
   statSync,
-  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -28,6 +27,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCrasher } from './support/crashers.js';
 import { crashThrough, text } from './support/e2e.js';
 import { setUpE2eFixture } from './support/e2e-fixture.js';
+import { buildCompressedDebug } from './support/elf.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -60,18 +60,8 @@ describe.skipIf(!existsSync(STACK_HELPER_PATH))('the debuginfo cache in the pipe
   let copy: string;
 
   beforeAll(async () => {
-    const src = join(root, 'dbgprog.c');
-    writeFileSync(src, SOURCE);
-    const full = join(root, 'dbgprog.full');
+    const { program: full, debug } = await buildCompressedDebug(root, SOURCE, 'dbgprog.full');
     exe = join(root, 'dbgprog');
-    await execFileAsync('gcc', ['-g', '-O1', '-o', full, src]);
-    const debug = join(root, 'dbgprog.debug');
-    await execFileAsync('objcopy', [
-      '--only-keep-debug',
-      '--compress-debug-sections=zlib',
-      full,
-      debug,
-    ]);
     await execFileAsync('objcopy', ['--strip-debug', full, exe]);
     const id = buildIdOfImage(readFileSync(exe).subarray(0, 4096));
     if (id === undefined) throw new Error('gcc wrote no build-id');

@@ -1,5 +1,10 @@
 // Just enough ELF to check that bytes are a core dump and look inside its notes.
-import { fstatSync, readSync, writeSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { fstatSync, readSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
 
 export const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 export const ET_CORE = 4;
@@ -100,4 +105,28 @@ export interface SectionFilesOverFds {
   readonly sourceBytes: number;
   read(buffer: Buffer, position: number): number;
   write(buffer: Buffer, position: number): void;
+}
+
+/**
+ * A C program built with `gcc -g -O1` into dir, and its separate debug file as Debian's
+ * -dbg packages ship them (objcopy --only-keep-debug --compress-debug-sections=zlib):
+ * dir/<name> and dir/<name>.debug.
+ */
+export async function buildCompressedDebug(
+  dir: string,
+  source: string,
+  name = 'prog',
+): Promise<{ readonly program: string; readonly debug: string }> {
+  const src = join(dir, `${name}.c`);
+  const program = join(dir, name);
+  const debug = join(dir, `${name}.debug`);
+  writeFileSync(src, source);
+  await execFileAsync('gcc', ['-g', '-O1', '-o', program, src]);
+  await execFileAsync('objcopy', [
+    '--only-keep-debug',
+    '--compress-debug-sections=zlib',
+    program,
+    debug,
+  ]);
+  return { program, debug };
 }

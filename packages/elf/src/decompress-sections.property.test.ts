@@ -3,7 +3,6 @@
 // header, the section header table and the Elf64_Chdrs, and cut short. Whatever the damage,
 // it resolves with a result (never rejects), and an ok:true result's `bytes` is the size
 // of the file written. `npm run fuzz` runs it long.
-import { execFile } from 'node:child_process';
 import {
   closeSync,
   fstatSync,
@@ -15,18 +14,15 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { fdSectionFiles } from '../../../test/support/elf.js';
+import { buildCompressedDebug, fdSectionFiles } from '../../../test/support/elf.js';
 
 import { fuzzParams } from '../../../test/support/fuzz.js';
 import { decompressElfSections } from './decompress-sections.js';
 import { EH, EHDR_SIZE, SH, SHDR_SIZE, SHF_COMPRESSED } from './format.js';
-
-const execFileAsync = promisify(execFile);
 
 const PROGRAM = `#include <stdio.h>
 struct point { int x, y; };
@@ -41,15 +37,7 @@ let regions: [number, number][] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cdts-decompress-fuzz-'));
-  writeFileSync(join(dir, 'prog.c'), PROGRAM);
-  await execFileAsync('gcc', ['-g', '-O1', '-o', join(dir, 'prog'), join(dir, 'prog.c')]);
-  await execFileAsync('objcopy', [
-    '--only-keep-debug',
-    '--compress-debug-sections=zlib',
-    join(dir, 'prog'),
-    join(dir, 'prog.debug'),
-  ]);
-  debug = readFileSync(join(dir, 'prog.debug'));
+  debug = readFileSync((await buildCompressedDebug(dir, PROGRAM)).debug);
   const shoff = Number(debug.readBigUInt64LE(EH.shoff));
   const shnum = debug.readUInt16LE(EH.shnum);
   regions = [

@@ -17,7 +17,7 @@ import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { fdSectionFiles } from '../../../test/support/elf.js';
+import { buildCompressedDebug, fdSectionFiles } from '../../../test/support/elf.js';
 
 import {
   decompressElfSections,
@@ -44,14 +44,7 @@ let debug = Buffer.alloc(0);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cdts-decompress-'));
-  writeFileSync(join(dir, 'prog.c'), PROGRAM);
-  await execFileAsync('gcc', ['-g', '-O1', '-o', join(dir, 'prog'), join(dir, 'prog.c')]);
-  await execFileAsync('objcopy', [
-    '--only-keep-debug',
-    '--compress-debug-sections=zlib',
-    join(dir, 'prog'),
-    join(dir, 'prog.debug'),
-  ]);
+  await buildCompressedDebug(dir, PROGRAM);
   await execFileAsync('objcopy', [
     '--decompress-debug-sections',
     join(dir, 'prog.debug'),

@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
+import { buildCompressedDebug } from '../../../test/support/elf.js';
 import { debuginfoSearchPath, unsafeCacheDir, warmDebuginfoCache } from './debuginfo-cache.js';
 
 const IDS = ['aa11', 'bb22', 'cc33'].map((p) => p + '0'.repeat(36));
@@ -31,18 +32,12 @@ describe.skipIf(!asRoot)('warmDebuginfoCache', () => {
   let cacheDir: string;
   let compressedBytes = 0;
 
-  beforeAll(() => {
-    const src = join(root, 'p.c');
-    writeFileSync(src, 'int f(int x) { return x * 3; }\nint main(void) { return f(2); }\n');
-    execFileSync('gcc', ['-g', '-O1', '-o', join(root, 'p'), src]);
-    const debug = join(root, 'p.debug');
-    execFileSync('objcopy', [
-      '--only-keep-debug',
-      '--compress-debug-sections=zlib',
-      join(root, 'p'),
-      debug,
-    ]);
-    execFileSync('objcopy', ['--only-keep-debug', join(root, 'p'), join(root, 'plain.debug')]);
+  beforeAll(async () => {
+    const { program, debug } = await buildCompressedDebug(
+      root,
+      'int f(int x) { return x * 3; }\nint main(void) { return f(2); }\n',
+    );
+    execFileSync('objcopy', ['--only-keep-debug', program, join(root, 'plain.debug')]);
     compressedBytes = statSync(debug).size;
     for (const id of IDS) {
       mkdirSync(dirname(join(debugRoot, rel(id))), { recursive: true });
