@@ -236,6 +236,17 @@ describe('install into --root', () => {
     );
   });
 
+  it('uninstall removes the debuginfo cache the workers made, and nothing beside it', () => {
+    install(host());
+    mkdirSync(at('var/cache/coredump-ts/debuginfo/.build-id/93'), { recursive: true });
+    writeFileSync(at('var/cache/coredump-ts/debuginfo/.build-id/93/ac.debug'), 'copy');
+    mkdirSync(at('var/cache/other'), { recursive: true });
+    const report = uninstall(host());
+    expect(report.done).toContain('removed the debuginfo cache /var/cache/coredump-ts/debuginfo');
+    expect(existsSync(at('var/cache/coredump-ts'))).toBe(false);
+    expect(existsSync(at('var/cache/other'))).toBe(true);
+  });
+
   it('refuses without root on the live system, allows staging as non-root', () => {
     let caught: unknown;
     try {

@@ -2,8 +2,9 @@
 // (shipped files still carrying our header, an unedited coredump.conf, the
 // paths install recorded in its manifest) and puts the recorded kernel
 // settings back if core_pattern is still ours.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { DEFAULT_PATHS } from '@coredump-ts/pipeline';
 import {
   isSymlink,
   readIfExists,
@@ -63,6 +64,7 @@ export function uninstall(host: Host): StepReport {
   }
 
   removeBuild(host, report);
+  removeDebuginfoCache(host, report);
 
   if (host.applyKernel) restoreKernel(host, report);
   else if (existsSync(underRoot(host.root, STATE_FILE))) {
@@ -80,6 +82,18 @@ export function uninstall(host: Host): StepReport {
     }
   }
   return report;
+}
+
+/**
+ * The worker's cache of decompressed debug files (DebugInfoCacheMaxUse=): ours alone,
+ * made at run time, and of no use without us. Its parent too when nothing else is there.
+ */
+function removeDebuginfoCache(host: Host, report: StepReport): void {
+  const cache = underRoot(host.root, DEFAULT_PATHS.debuginfoCacheDir);
+  if (!existsSync(cache)) return;
+  rmSync(cache, { recursive: true, force: true });
+  removeDirIfEmpty(dirname(cache));
+  report.done.push(`removed the debuginfo cache ${DEFAULT_PATHS.debuginfoCacheDir}`);
 }
 
 /** Exactly what install recorded: the files in LIB_DIR and our links elsewhere. */
