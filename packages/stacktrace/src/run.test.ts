@@ -24,7 +24,7 @@ import { close, memfdCreate } from '@coredump-ts/unix';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { DEADLINE_ENV, runStackHelper, STACK_HELPER_PATH } from './run.js';
+import { DEADLINE_ENV, HELPER_MALLOC_TUNABLES, runStackHelper, STACK_HELPER_PATH } from './run.js';
 import { isStackError, parseStackJson, type StackResult, type StackTrace } from './trace.js';
 
 const execFileAsync = promisify(execFile);
@@ -263,6 +263,31 @@ describe('runStackHelper', () => {
       writeFileSync(helperPath, '#!/bin/sh\nexec yes\n', { mode: 0o755 });
     }
     expect(expectError(await runStackHelper({ corePath: core, helperPath }))).toBe(reason);
+  });
+
+  it('the helper gets only the library names and the malloc tunables from the environment', async () => {
+    const helperPath = join(dir, 'print-env');
+    // A stand-in helper that reports its whole environment as its error.
+    writeFileSync(
+      helperPath,
+      '#!/bin/sh\nprintf \'{"version":1,"error":"%s"}\\n\' "$(env | sort | tr \'\\n\' \' \')"\nexit 5\n',
+      { mode: 0o755 },
+    );
+    const error = expectError(
+      await runStackHelper({
+        corePath: core,
+        helperPath,
+        env: { COREDUMP_TS_LIBDW: 'libdw.so.1', DEBUGINFOD_URLS: 'http://x', LANG: 'C.UTF-8' },
+      }),
+    );
+    const names = error
+      .split(' ')
+      .map((kv) => kv.split('=')[0])
+      .filter(
+        (n) => n !== undefined && /^[A-Z_]+$/.test(n) && n !== 'PWD' && n !== 'SHLVL' && n !== '_',
+      );
+    expect(names).toEqual(['COREDUMP_TS_LIBDW', 'GLIBC_TUNABLES']);
+    expect(error).toContain(`GLIBC_TUNABLES=${HELPER_MALLOC_TUNABLES}`);
   });
 
   it('mutated cores: a trace or a reason, never a rejection', async () => {

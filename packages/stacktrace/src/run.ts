@@ -81,10 +81,23 @@ function helperArgs(options: StackHelperOptions, deadlineMs: number): string[] {
   return args;
 }
 
-/** No DEBUGINFOD_URLS (no network from the crash path), no locale: only the library names. */
+/**
+ * glibc's malloc in the helper: libdw builds libc's address ranges from thousands of
+ * small allocations, and the page faults of a heap grown 128 KiB at a time were 40% of
+ * the helper (perf, this 2-core VM). A 16 MiB top pad, in transparent huge pages where
+ * the kernel gives them on request: the helper 22 -> 15 ms on a mini core with the
+ * debuginfo cache, 93 -> 63 ms on the packages' compressed files, the same JSON
+ * (docs/performance.md). glibc before 2.35 ignores hugetlb; THP "never" leaves the pad.
+ */
+export const HELPER_MALLOC_TUNABLES = 'glibc.malloc.hugetlb=1:glibc.malloc.top_pad=16777216';
+
+/**
+ * No DEBUGINFOD_URLS (no network from the crash path), no locale: the library names
+ * and the malloc tunables only.
+ */
 function helperEnv(options: StackHelperOptions): Record<string, string> {
   const from = options.env ?? process.env;
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = { GLIBC_TUNABLES: HELPER_MALLOC_TUNABLES };
   for (const name of LIBRARY_ENV) {
     const value = from[name];
     if (value !== undefined) env[name] = value;
