@@ -178,6 +178,8 @@ onCleanup(() => rmSync(OUR_STORAGE, { recursive: true, force: true }));
 // that needs a debug file makes its copy) and gone with TMP: the machine's stays as it was.
 const OUR_DEBUGINFO_CACHE = `${TMP}/debuginfo`;
 WORKER_ENV.COREDUMP_TS_DEBUGINFO_CACHE ??= OUR_DEBUGINFO_CACHE;
+// Every manager and worker the bench starts inherits it, whatever env a case builds.
+process.env.COREDUMP_TS_DEBUGINFO_CACHE = WORKER_ENV.COREDUMP_TS_DEBUGINFO_CACHE;
 await ensureJournald();
 
 const RW = rusageWrap();
