@@ -1,7 +1,7 @@
-import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 import { fakeProcSys } from '../../../test/support/fake-proc-sys.js';
 
@@ -10,8 +10,14 @@ import { readKernelSettings } from '@coredump-ts/admin';
 
 // A temp dir stands in for /proc/sys, another holds the lock: the real ones
 // are machine-global.
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 function fakeMachine(): { procSys: string; lockDir: string } {
   const procSys = fakeProcSys();
+  made.push(procSys);
   return { procSys, lockDir: join(procSys, 'lock') };
 }
 

@@ -1,14 +1,20 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 import { withMachineLock } from './machine-lock.js';
 
 // A temp file stands in for the machine-global state, a temp dir for the lock.
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 function fakeState(): { file: string; lockDir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'cdts-machine-lock-'));
+  made.push(dir);
   const file = join(dir, 'state');
   writeFileSync(file, 'original');
   return { file, lockDir: join(dir, 'lock') };
