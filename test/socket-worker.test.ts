@@ -9,6 +9,7 @@ import {
   chmodSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   readdirSync,
   readlinkSync,
   rmSync,
@@ -293,6 +294,27 @@ describe('socket mode through the kernel, against the pipe path', () => {
     const path = text(crash.entry, 'COREDUMP_FILENAME') ?? '';
     const size = Number(execFileSync('stat', ['-c', '%s', path], { encoding: 'utf8' }).trim());
     expect(size).toBe(64 * 1024);
+  });
+
+  it('Content=stacks: the stored file is the mini core alone, not the head read ahead', async () => {
+    // The worker reads the core's head (for the signal) before the pipeline: that head
+    // belongs to the connection's stream, not to the mini core stored in its place.
+    side.clear();
+    side.dropIn('Content=stacks\nCompress=no');
+    const crash = await crashThroughSocket('segv');
+    expect(crash.run.status).toBe(0);
+    expect(text(crash.entry, 'COREDUMP_TS_CONTENT')).toBe('stacks');
+    const stored = readFileSync(text(crash.entry, 'COREDUMP_FILENAME') ?? '');
+    expect(isElfCore(stored)).toBe(true);
+    // Every segment inside the file, the last one ending where the file ends.
+    const phoff = Number(stored.readBigUInt64LE(32));
+    const phnum = stored.readUInt16LE(56);
+    let end = 0;
+    for (let i = 0; i < phnum; i++) {
+      const at = phoff + i * 56;
+      end = Math.max(end, Number(stored.readBigUInt64LE(at + 8) + stored.readBigUInt64LE(at + 32)));
+    }
+    expect(end).toBe(stored.length);
   });
 });
 

@@ -155,12 +155,17 @@ export async function submitCrash(
       trace.observer,
       ...(deps.observers?.(ctx) ?? []),
     ],
-    coreHead: deps.coreHead,
   };
   try {
+    // The head read ahead belongs to coreFd's stream only, not to the later captures
+    // of a mini core (Content=stacks) or of a memfd (the journal rescue).
     cap = suppressed
       ? drainSuppressed(coreFd, skipped === 'not stored', [trace.observer], deps.coreHead)
-      : capture(ctx, fields, coreFd, { ...captureDeps, config: streamConfig(config) });
+      : capture(ctx, fields, coreFd, {
+          ...captureDeps,
+          config: streamConfig(config),
+          coreHead: deps.coreHead,
+        });
   } finally {
     notifier.close();
   }
