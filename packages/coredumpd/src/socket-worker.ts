@@ -11,7 +11,6 @@ import { formatDiagnostic, loadConfig, type CoredumpConfig } from '@coredump-ts/
 import { CoredumpError, signalName } from '@coredump-ts/protocol';
 import {
   configFs,
-  memfdWith,
   pipe,
   recvmsg,
   setDumpable,
@@ -188,21 +187,20 @@ async function journalRejected(
   held?: HeldDump,
 ): Promise<number> {
   if (pre.ctx === undefined) return 0;
-  let coreFd: number;
-  if (held === undefined) {
-    const [readEnd, feedFd] = pipe();
-    closeQuietly(feedFd); // no core: the pipeline reads EOF at once
-    coreFd = readEnd;
-  } else {
-    coreFd = memfdWith('coredump-ts-core-head', held.head); // read forward from 0, like a pipe
-  }
+  // Nothing more is read: the pipeline sees EOF after the head a cut-short dump had.
+  const [coreFd, feedFd] = pipe();
+  closeQuietly(feedFd);
   try {
     const result = await submitCrash(pre.ctx, coreFd, {
       config: deps.config,
       paths: deps.paths,
       log: deps.log,
       rateLimit: { ...pre.limit, skipped: how },
-      ...(held !== undefined && { pidfd: held.pidfd, onCollected: held.release }),
+      ...(held !== undefined && {
+        pidfd: held.pidfd,
+        coreHead: held.head,
+        onCollected: held.release,
+      }),
     });
     return result.error === undefined ? 0 : result.error.exitStatus;
   } finally {
