@@ -113,16 +113,16 @@ export async function warmDebuginfoCache(
   for (const buildId of new Set(buildIds)) {
     if (!BUILD_ID.test(buildId)) continue;
     const copy = join(opts.cacheDir, relativePath(buildId));
-    const state = copyState(copy);
-    if (state === 'whole' && markUsed(copy, now)) {
-      present++;
-      continue;
-    }
-    // libdw takes the first file it finds under a build-id and would not fall back to
-    // the package's own when the copy is cut short: a damaged copy is made again.
-    if (state === 'damaged') removeQuietly(copy);
-    if (added.length >= MAX_NEW_COPIES_PER_CRASH) continue;
     try {
+      const state = copyState(copy);
+      if (state === 'whole' && markUsed(copy, now)) {
+        present++;
+        continue;
+      }
+      // libdw takes the first file it finds under a build-id and would not fall back to
+      // the package's own when the copy is cut short: a damaged copy is made again.
+      if (state === 'damaged') removeQuietly(copy);
+      if (added.length >= MAX_NEW_COPIES_PER_CRASH) continue;
       if (await copyDecompressed(join(opts.debugRoot, relativePath(buildId)), copy, opts)) {
         added.push(buildId);
       }
