@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_PATHS } from '@coredump-ts/pipeline';
 import { CORE_PATTERN_MAX_BYTES, withoutUnusedNodeEnv } from '@coredump-ts/protocol';
 import { AdminError } from './errors.js';
 import { type Host, requireRoot } from './host.js';
@@ -41,7 +42,7 @@ export function collectorPaths(
 
 const START_DEADLINE_MS = 10_000;
 /** Where systemd-journald binds its native socket, whatever it is asked. */
-const JOURNALD_SOCKET = '/run/systemd/journal/socket';
+const JOURNALD_SOCKET = DEFAULT_PATHS.journalSocket;
 
 /** The pids whose comm is `comm` (15 characters at most), from a /proc tree. */
 function pidsNamed(proc: string, comm: string): number[] {
