@@ -1,16 +1,15 @@
 /* Byte-stream calls for the kernel coredump socket (core_pattern "@@"):
  * poll() with the revents (the handshake tells hang-up from data), FIONREAD,
- * and one non-blocking recv() with or without MSG_PEEK. The core itself is read
- * by the pipeline's synchronous loop, straight from the connection. */
+ * one non-blocking recv() with or without MSG_PEEK, and the blocking
+ * recv(MSG_WAITALL) the pipeline's synchronous loop reads the core with, straight
+ * from the connection. */
 #define _GNU_SOURCE
 #include "addon.h"
 #include "napi-util.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
