@@ -153,8 +153,23 @@ export function trueFor(cond, ms) {
  * Waits for one crash's entry and records it in `result` (entryMs from t0RealUs,
  * file, trace). workerDone(): the worker has exited (an entry comes before that):
  * 5 s after it, the wait ends.
+ *
+ * The journal is first asked once the worker is done (or after settleMs): each
+ * `journalctl` costs tens of ms of CPU, and on two cores polls made while the
+ * crash is still being handled slowed the worker, its helper and journald down,
+ * adding the bench's own cost to what it measures. When the poll happens does
+ * not change the figure: entryMs comes from the entry's __REALTIME_TIMESTAMP.
  */
-export async function recordEntry(result, pid, t0RealUs, workerDone = () => false, namespace) {
+export async function recordEntry(
+  result,
+  pid,
+  t0RealUs,
+  workerDone = () => true,
+  namespace,
+  settleMs = 60_000,
+) {
+  const settleBy = Date.now() + settleMs;
+  while (!workerDone() && Date.now() < settleBy) await sleep(5);
   const entry = await waitForEntry(
     pid,
     t0RealUs - 1000,

@@ -67,7 +67,8 @@ async function crashIntoManager(ctx, mgr, crasher, result, logFrom, namespace) {
   const [busy] = mgr.workers();
   const cpu0 = mgr.reapedCpuTicks();
   const { t0Ns, t0RealUs } = crasher.fire();
-  let workerDone = false;
+  // Without a worker to follow (none was idle), the entry is polled for at once.
+  let workerDone = busy === undefined;
   const follow =
     busy === undefined
       ? undefined
