@@ -13,7 +13,7 @@ describe('managerOptionsFromEnv', () => {
       maxWorkers: 8,
       workerTimeoutUsec: 300_000_000,
       workerCommand: process.execPath,
-      workerArgs: ['--jitless', '/app/coredumpd/dist/main.cjs', '--worker'],
+      workerArgs: ['--no-lazy', '--jitless', '/app/coredumpd/dist/main.cjs', '--worker'],
       configRoot: '/',
     });
   });
@@ -36,7 +36,7 @@ describe('managerOptionsFromEnv', () => {
       idleWorkers: 0,
       maxWorkers: 2,
       workerTimeoutUsec: 1000,
-      workerArgs: ['/t/fake.mjs', '--worker'],
+      workerArgs: ['--no-lazy', '/t/fake.mjs', '--worker'],
       configRoot: '/t/root',
     });
   });

@@ -34,8 +34,18 @@ function count(env: NodeJS.ProcessEnv, name: string, fallback: number, min: numb
 }
 
 /**
- * `entry` is this binary (dist/main.cjs): workers are `node [execArgv] entry --worker`
- * unless COREDUMP_TS_COREDUMPD_WORKER names another script (tests).
+ * V8 compiles a function the first time it runs. A pre-started worker runs its crash
+ * path once, so with lazy compilation every function of that path was parsed and
+ * compiled while the crash waited: ~20 ms of a rate-limited crash's 60-80 ms
+ * (docs/performance.md). `--no-lazy` compiles the whole bundle while the worker starts,
+ * before any crash: ~10 ms more start-up and ~1 MiB more RSS, off the crash path.
+ * The manager's own execArgv come after it, so `--lazy` there turns it back on.
+ */
+export const WORKER_V8_FLAGS: readonly string[] = ['--no-lazy'];
+
+/**
+ * `entry` is this binary (dist/main.cjs): workers are `node --no-lazy [execArgv] entry
+ * --worker` unless COREDUMP_TS_COREDUMPD_WORKER names another script (tests).
  */
 export function managerOptionsFromEnv(
   env: NodeJS.ProcessEnv,
@@ -50,7 +60,7 @@ export function managerOptionsFromEnv(
     maxWorkers: count(env, 'COREDUMP_TS_MAX_WORKERS', MAX_WORKERS, 1),
     workerTimeoutUsec: count(env, 'COREDUMP_TS_WORKER_TIMEOUT_USEC', WORKER_TIMEOUT_USEC, 1),
     workerCommand: process.execPath,
-    workerArgs: [...execArgv, useOwn ? entry : script, '--worker'],
+    workerArgs: [...WORKER_V8_FLAGS, ...execArgv, useOwn ? entry : script, '--worker'],
     configRoot: env['COREDUMP_TS_CONFIG_ROOT'] || '/',
   };
 }
