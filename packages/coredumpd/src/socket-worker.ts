@@ -71,13 +71,11 @@ export async function processKernelConnection(
     closeQuietly(conn);
     return reportFailure(log, error);
   }
-  // Closed once: when the mini core is collected (the kernel then reaps the process),
-  // when a cut-short dump is released, or at the end.
-  let connOpen = true;
-  const release = (): void => {
-    if (connOpen) closeQuietly(conn);
-    connOpen = false;
-  };
+  // Closed at the end, once the entry is written, as systemd's worker closes it when
+  // it exits: the kernel (COREDUMP_WAIT) keeps the crashed process until then. Released
+  // as soon as the mini core was collected, the process's memory was freed while the
+  // stack helper ran, and on two cores that slowed the helper by a third to a half
+  // (docs/performance.md, "Flood control").
   try {
     // The handshake comes before the verdict on the peer, so that flood control can
     // still tell the kernel to skip; a peer that is not a crash is refused right
@@ -127,16 +125,15 @@ export async function processKernelConnection(
     for (const w of warnings) log.warn(w);
     const meta = ctx.meta;
     if (cutShort) {
-      // The connection stays open until the stacks are read from the held process
-      // (the notes say where); closing it then makes the kernel's next write fail:
-      // the dump ends there. Closed at the latest by the finally below.
+      // The connection stays open while the stacks are read from the held process (the
+      // notes say where); closing it at the end makes the kernel's next write fail: the
+      // dump ends there.
       log.info(
         `Read the signal of process ${String(meta.pid)} from its core's notes and stopped the dump (rate limit).`,
       );
       return await journalRejected({ ...pre, ctx }, deps, 'cut short', {
         head: readThroughNotes(conn, head.head),
         pidfd: opened.pidfd,
-        release,
       });
     }
     log.info(
@@ -145,9 +142,8 @@ export async function processKernelConnection(
 
     // The pipeline reads the connection itself, after the head already read from it
     // (a pipe fed by a splice thread cost 10-20% more of the worker's CPU: the socket's
-    // buffers were handled twice). The connection is closed once the mini core is
-    // collected: that lets the kernel (COREDUMP_WAIT) reap the process, and the
-    // link_map walk reads its memory first.
+    // buffers were handled twice). The link_map walk reads the held process's memory
+    // once the stream ends.
     const result = await submitCrash(ctx, conn, {
       config: deps.config,
       paths: deps.paths,
@@ -155,13 +151,12 @@ export async function processKernelConnection(
       ...(pre !== undefined && pre.limit.verdict !== 'off' && { rateLimit: pre.limit }),
       pidfd: opened.pidfd,
       coreHead: head.head,
-      onCollected: release,
     });
     return result.error === undefined ? 0 : result.error.exitStatus;
   } catch (error) {
     return reportFailure(log, error);
   } finally {
-    release();
+    closeQuietly(conn);
     closeQuietly(opened.pidfd);
   }
 }
@@ -170,8 +165,6 @@ export async function processKernelConnection(
 interface HeldDump {
   readonly head: Buffer;
   readonly pidfd: number;
-  /** Closes the connection: the kernel ends the dump and lets the process go. */
-  readonly release: () => void;
 }
 
 /**
@@ -199,7 +192,6 @@ async function journalRejected(
       ...(held !== undefined && {
         pidfd: held.pidfd,
         coreHead: held.head,
-        onCollected: held.release,
       }),
     });
     return result.error === undefined ? 0 : result.error.exitStatus;

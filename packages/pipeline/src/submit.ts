@@ -55,12 +55,6 @@ export interface SubmitDeps {
   /** Flood control's verdict when already made (socket mode, before the dump). */
   readonly rateLimit?: SubmitRateLimit;
   /**
-   * Called once the crashed process is no longer needed (its memory read for
-   * the mini core), before the trace runs: socket mode's cut-short dump ends
-   * there (the connection is closed).
-   */
-  readonly onCollected?: () => void;
-  /**
    * A pidfd of the crashed process: the stack trace's mini core reads its memory
    * (link_map) through /proc/PID/mem only after checking the pidfd still names the PID.
    */
@@ -170,7 +164,6 @@ export async function submitCrash(
     notifier.close();
   }
   const miniCore = trace.collect(cap); // the crashed process is still held: before the drop
-  deps.onCollected?.();
   if (config.content === 'stacks' && !suppressed) {
     cap = storeMiniCore(ctx, fields, cap, miniCore, {
       ...captureDeps,
