@@ -74,6 +74,15 @@ export interface StackTraceStep {
   run(): Promise<StackTraceOutcome>;
 }
 
+/**
+ * Milliseconds since a process.hrtime.bigint() reading, for log lines. Not
+ * `performance.now()`: the `performance` global loads perf_hooks on first use, 4-6 ms
+ * (profiled) in the middle of a crash in a worker that had not touched it yet.
+ */
+function msSince(started: bigint): string {
+  return (Number(process.hrtime.bigint() - started) / 1e6).toFixed(1);
+}
+
 export function startStackTrace(opts: StackTraceOptions): StackTraceStep {
   const { meta, log } = opts;
   let builder: MiniCoreBuilder | undefined = createMiniCoreBuilder();
@@ -133,21 +142,21 @@ export function startStackTrace(opts: StackTraceOptions): StackTraceStep {
       if (miniCore === undefined || cache === undefined) return;
       debuginfoPath = debuginfoSearchPath(undefined, cache.debugRoot);
       if (cache.maxUseBytes <= 0) return;
-      const started = performance.now();
+      const started = process.hrtime.bigint();
       const ids = moduleBuildIds(miniCore).map((m) => m.buildId);
       const report = await warmDebuginfoCache(ids, cache);
       for (const problem of report.problems) log.debug(`Debug info cache: ${problem}.`);
       // Usable when it exists and is safe, whether or not this crash added to it.
       if (report.usable) debuginfoPath = debuginfoSearchPath(cache.cacheDir, cache.debugRoot);
       log.debug(
-        `Debug info cache: ${String(ids.length)} modules, ${String(report.present)} cached, ${String(report.added.length)} added, ${String(report.removed)} removed, in ${(performance.now() - started).toFixed(1)} ms.`,
+        `Debug info cache: ${String(ids.length)} modules, ${String(report.present)} cached, ${String(report.added.length)} added, ${String(report.removed)} removed, in ${msSince(started)} ms.`,
       );
     },
     async run() {
       let trace: StackTrace | undefined;
       if (miniCore !== undefined) {
         try {
-          const started = performance.now();
+          const started = process.hrtime.bigint();
           const result = await traceMiniCore(miniCore, {
             exe: meta.exe,
             env: opts.env,
@@ -156,7 +165,7 @@ export function startStackTrace(opts: StackTraceOptions): StackTraceStep {
           });
           // What the step costs, per crash (docs/performance.md, "Stack traces").
           log.debug(
-            `Stack helper took ${(performance.now() - started).toFixed(1)} ms on a ${String(miniCore.length)}-byte mini core.`,
+            `Stack helper took ${msSince(started)} ms on a ${String(miniCore.length)}-byte mini core.`,
           );
           if (isStackError(result)) why = result.error;
           else trace = result;
