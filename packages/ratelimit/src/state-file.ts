@@ -69,10 +69,13 @@ export function applyRateLimit(
     }
     const d = decide(state, key, nowUsec, settings);
     try {
+      // Over the old text, then cut to the new length. Truncating to 0 first cost 0.5-1
+      // ms of a crash (ext4 frees the block, and on close starts writing the file back,
+      // as it does for a file truncated and rewritten).
       const out = Buffer.from(formatState(d.state));
-      ftruncateSync(fd, 0);
       let off = 0;
       while (off < out.length) off += writeSync(fd, out, off, out.length - off, off);
+      ftruncateSync(fd, out.length);
     } catch (error) {
       warnings.push(`Failed to write the rate limit state ${path}: ${message(error)}`);
     }
