@@ -13,7 +13,13 @@ describe('managerOptionsFromEnv', () => {
       maxWorkers: 8,
       workerTimeoutUsec: 300_000_000,
       workerCommand: process.execPath,
-      workerArgs: ['--no-lazy', '--jitless', '/app/coredumpd/dist/main.cjs', '--worker'],
+      workerArgs: [
+        '--no-lazy',
+        '--min-semi-space-size=8',
+        '--jitless',
+        '/app/coredumpd/dist/main.cjs',
+        '--worker',
+      ],
       configRoot: '/',
     });
   });
@@ -36,7 +42,7 @@ describe('managerOptionsFromEnv', () => {
       idleWorkers: 0,
       maxWorkers: 2,
       workerTimeoutUsec: 1000,
-      workerArgs: ['--no-lazy', '/t/fake.mjs', '--worker'],
+      workerArgs: ['--no-lazy', '--min-semi-space-size=8', '/t/fake.mjs', '--worker'],
       configRoot: '/t/root',
     });
   });
