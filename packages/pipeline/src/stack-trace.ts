@@ -23,6 +23,7 @@ import { memfdWith } from '@coredump-ts/unix';
 
 import {
   debuginfoSearchPath,
+  unsafeCacheDir,
   warmDebuginfoCache,
   type DebuginfoCacheOptions,
 } from './debuginfo-cache.js';
@@ -67,11 +68,17 @@ export interface StackTraceStep {
   whyNoMiniCore(): string;
   /**
    * After collect(), before the privilege drop (it writes as root): the debug files of
-   * the mini core's modules get their decompressed copies. Never rejects.
+   * the mini core's modules get their decompressed copies. May run while run()'s helper
+   * does: the copies appear under their names whole (renamed) or not at all, and the
+   * helper reads the packages' files for those it does not find. Never rejects.
    */
   warmDebuginfo(): Promise<void>;
-  /** After the privilege drop: run the helper on the mini core. Never rejects. */
-  run(): Promise<StackTraceOutcome>;
+  /**
+   * Runs the helper on the mini core: spawned at once (before the first await), as `as`
+   * when given (the helper becomes that user before it reads anything; the caller is
+   * root), else as whoever the caller is by then. Never rejects.
+   */
+  run(as?: { readonly uid: number; readonly gid: number }): Promise<StackTraceOutcome>;
 }
 
 /**
@@ -90,7 +97,6 @@ export function startStackTrace(opts: StackTraceOptions): StackTraceStep {
   let helperFd: number | undefined;
   let why: string | undefined;
   let skipped = 'no core was dumped';
-  let debuginfoPath: string | undefined;
   return {
     observer: builder,
     collect(core) {
@@ -139,20 +145,16 @@ export function startStackTrace(opts: StackTraceOptions): StackTraceStep {
     },
     async warmDebuginfo() {
       const cache = opts.debuginfo;
-      if (miniCore === undefined || cache === undefined) return;
-      debuginfoPath = debuginfoSearchPath(undefined, cache.debugRoot);
-      if (cache.maxUseBytes <= 0) return;
+      if (miniCore === undefined || cache === undefined || cache.maxUseBytes <= 0) return;
       const started = process.hrtime.bigint();
       const ids = moduleBuildIds(miniCore).map((m) => m.buildId);
       const report = await warmDebuginfoCache(ids, cache);
       for (const problem of report.problems) log.debug(`Debug info cache: ${problem}.`);
-      // Usable when it exists and is safe, whether or not this crash added to it.
-      if (report.usable) debuginfoPath = debuginfoSearchPath(cache.cacheDir, cache.debugRoot);
       log.debug(
         `Debug info cache: ${String(ids.length)} modules, ${String(report.present)} cached, ${String(report.added.length)} added, ${String(report.removed)} removed, in ${msSince(started)} ms.`,
       );
     },
-    async run() {
+    async run(as) {
       let trace: StackTrace | undefined;
       if (miniCore !== undefined) {
         try {
@@ -161,7 +163,8 @@ export function startStackTrace(opts: StackTraceOptions): StackTraceStep {
             exe: meta.exe,
             env: opts.env,
             helperFd,
-            debuginfoPath,
+            debuginfoPath: helperSearchPath(opts.debuginfo),
+            as,
           });
           // What the step costs, per crash (docs/performance.md, "Stack traces").
           log.debug(
@@ -181,16 +184,27 @@ export function startStackTrace(opts: StackTraceOptions): StackTraceStep {
   };
 }
 
+/**
+ * The helper's --debuginfo-path: the cache first when it exists and is safe, whether or
+ * not this crash adds to it; undefined without a cache configured (libdwfl's default).
+ */
+function helperSearchPath(cache: DebuginfoCacheOptions | undefined): string | undefined {
+  if (cache === undefined) return undefined;
+  const usable = cache.maxUseBytes > 0 && unsafeCacheDir(cache.cacheDir) === undefined;
+  return debuginfoSearchPath(usable ? cache.cacheDir : undefined, cache.debugRoot);
+}
+
 interface TraceInputs {
   readonly exe: string | undefined;
   readonly env: StackTraceOptions['env'];
   readonly helperFd: number | undefined;
   readonly debuginfoPath: string | undefined;
+  readonly as: { readonly uid: number; readonly gid: number } | undefined;
 }
 
 async function traceMiniCore(
   core: Buffer,
-  { exe, env, helperFd, debuginfoPath }: TraceInputs,
+  { exe, env, helperFd, debuginfoPath, as }: TraceInputs,
 ): ReturnType<typeof runStackHelper> {
   let fd: number;
   try {
@@ -205,6 +219,7 @@ async function traceMiniCore(
       ...(exe === undefined ? {} : { exe }),
       ...(env === undefined ? {} : { env }),
       ...(debuginfoPath === undefined ? {} : { debuginfoPath }),
+      ...(as === undefined ? {} : { uid: as.uid, gid: as.gid }),
     });
   } finally {
     closeSync(fd);

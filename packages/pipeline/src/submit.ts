@@ -28,7 +28,7 @@ import {
   rateLimitNote,
   type SubmitRateLimit,
 } from './rate-limit.js';
-import { chooseDropTarget, dropTo, readCoredumpUser } from './privileges.js';
+import { chooseDropTarget, dropTo, readCoredumpUser, type Ids } from './privileges.js';
 import { startStackTrace } from './stack-trace.js';
 import { progressObserver, type CoreObserver } from './stream.js';
 import { vacuumCores } from './vacuum.js';
@@ -173,19 +173,26 @@ export async function submitCrash(
   if (!isJournald && !suppressed) cap = rescueJournalCore(ctx, fields, cap, captureDeps);
   if (cap.failure !== undefined) fail(cap.failure.error, cap.failure.what);
   if (cap.newFile !== undefined) vacuum(cap.newFile);
-  // As root, with the crashed process released: decompressed debug files for the helper.
+  // The helper starts now, as the user this worker is about to become: it becomes that
+  // user itself, first thing, so libdw runs unprivileged as systemd's does. Meanwhile
+  // this worker, still root, updates the debuginfo cache and then drops its own
+  // privileges: ~3-4 ms of each crash that no longer wait for each other.
+  const becomes =
+    (deps.dropPrivileges ?? process.getuid?.() === 0) ? dropTarget(meta, log) : undefined;
+  const tracing = trace.run(becomes);
   await trace.warmDebuginfo();
-
   try {
-    if (deps.dropPrivileges ?? process.getuid?.() === 0) dropPrivileges(meta, log);
+    if (becomes !== undefined) {
+      dropTo(becomes);
+      log.debug(`Dropped privileges to uid ${String(becomes.uid)} gid ${String(becomes.gid)}.`);
+    }
   } catch (error) {
     fail(
       new CoredumpError('ERR_PRIVILEGES', 'Failed to drop privileges', { cause: error }),
       'Failed to drop privileges',
     );
   }
-
-  const traced = await trace.run(); // after the drop, as systemd's
+  const traced = await tracing;
   const outcome = {
     written: cap.written,
     filename: cap.filename,
@@ -230,14 +237,14 @@ export async function submitCrash(
   };
 }
 
-function dropPrivileges(meta: CrashMetadata, log: Log): void {
+/** Whom the worker becomes after the root-only steps; undefined: it stays root (warned). */
+function dropTarget(meta: CrashMetadata, log: Log): Ids | undefined {
   const target = chooseDropTarget({ uid: meta.uid, gid: meta.gid }, readCoredumpUser());
   if (target.kind === 'missing-coredump-user') {
     log.warn(
       'Cannot resolve systemd-coredump user. Proceeding to dump core as root: No such process',
     );
-    return;
+    return undefined;
   }
-  dropTo(target.ids);
-  log.debug(`Dropped privileges to uid ${String(target.ids.uid)} gid ${String(target.ids.gid)}.`);
+  return target.ids;
 }
