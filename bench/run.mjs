@@ -59,7 +59,9 @@ import {
   runSocketCase,
   runSocketFloorCase,
 } from './lib/socket-cases.mjs';
+import { machineCpu } from './lib/proc.mjs';
 import { socketFloorBinary } from './lib/socket-floor.mjs';
+import { createCompressor } from '../packages/pipeline/dist/compress.js';
 import { fmt, fmtMiB, fmtMs, fmtRatio, median, ratio, table } from './lib/stats.mjs';
 
 const { values: opt } = parseArgs({
@@ -277,6 +279,46 @@ function uncompressedSize(path) {
 }
 
 const coreSizeCache = new Map(); // `${mib}/${fill}` -> bytes
+const zstdCpuCache = new Map(); // `${mib}/${fill}` -> ms
+
+/**
+ * What zstd alone costs on a stored core, as the worker compresses (the pipeline's own
+ * compressor: level 3, one thread, 1 MiB pushes): the time inside its calls, summed,
+ * with `zstd -dc` feeding it. Part of issue 16's bound: any reader that also compresses
+ * needs this much CPU on top of the floor's. Undefined when it cannot be read.
+ */
+function compressionTime(path) {
+  return new Promise((resolve) => {
+    const child = spawn('zstd', ['-dc', path], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const zstd = createCompressor();
+    const sink = () => undefined;
+    let inside = 0n;
+    let pending = [];
+    let held = 0;
+    const push = (chunk) => {
+      const t = process.hrtime.bigint();
+      zstd.push(chunk, sink);
+      inside += process.hrtime.bigint() - t;
+    };
+    child.stdout.on('data', (b) => {
+      pending.push(b);
+      held += b.length;
+      if (held >= 1 << 20) {
+        push(Buffer.concat(pending));
+        pending = [];
+        held = 0;
+      }
+    });
+    child.on('close', (code) => {
+      if (held > 0) push(Buffer.concat(pending));
+      const t = process.hrtime.bigint();
+      zstd.end(sink);
+      inside += process.hrtime.bigint() - t;
+      resolve(code === 0 ? Number(inside) / 1e6 : undefined);
+    });
+    child.on('error', () => resolve(undefined));
+  });
+}
 
 // ---- one crash ------------------------------------------------------------------------
 async function runCase(method, mib, fill) {
@@ -298,10 +340,14 @@ async function runCase(method, mib, fill) {
       const act = m.activate === undefined ? undefined : await socketActivate(m.activate);
       try {
         clearOut();
+        const cpu0 = machineCpu();
         const { t0Ns, t0RealUs } = crasher.fire();
         const exit = await crasher.exited;
         result.reapedMs = Number(exit.reapedNs - t0Ns) / 1e6;
         result.signal = exit.signal;
+        // How busy the whole machine was meanwhile: the floor's own bound (issue 16).
+        result.machineBusyMs = machineCpu().busyMs - cpu0.busyMs;
+        result.cpus = cpu0.cpus;
         if (act !== undefined) {
           await recordEntry(result, crasher.pid, t0RealUs, () => rusageFiles('worker').length > 0);
           await waitUntil(
@@ -335,6 +381,9 @@ async function finishCase(result) {
     const key = `${mib}/${fill}`;
     if (!coreSizeCache.has(key)) coreSizeCache.set(key, await uncompressedSize(result.filename));
     result.coreBytes = coreSizeCache.get(key);
+    if (mib >= 512 && result.filename.endsWith('.zst') && !zstdCpuCache.has(key)) {
+      zstdCpuCache.set(key, await compressionTime(result.filename));
+    }
     rmSync(result.filename, { force: true });
   }
   if (result.handler !== undefined && result.worker !== undefined) {
@@ -523,6 +572,8 @@ const summary = (method, mib, fill) => {
     cacheMs: med(rs, (r) => (r.cacheCopies === 0 ? r.cacheMs : undefined)),
     cacheColdMs: med(rs, (r) => (r.cacheCopies > 0 ? r.cacheMs : undefined)),
     hasEntries: rs.some((r) => r.entryMs !== undefined),
+    machineBusyMs: med(rs, (r) => r.machineBusyMs),
+    cpus: rs[0].cpus,
   };
 };
 
@@ -822,6 +873,32 @@ for (const way of ['ours', 'socket']) {
       verdict(r, r <= 0.4),
     ]);
   }
+}
+// What no pipeline that compresses and traces can beat on this machine: the floor's
+// wall time, or the machine's CPU during the floor (the kernel writing the core, dd
+// reading it) plus zstd's own CPU on the same core, spread over every CPU, whichever is
+// longer; then the stack helper, which needs the whole mini core, so it starts only
+// once the stream has ended (its time as the socket worker measured it, when there).
+for (const mib of SIZES.filter((x) => x >= 512)) {
+  const floor = S[`floor/${mib}/touch`];
+  const zstdMs = zstdCpuCache.get(`${mib}/touch`);
+  const systemd = S[`systemd/${mib}/touch`]?.entryMs;
+  if (floor?.machineBusyMs === undefined || zstdMs === undefined || systemd === undefined) continue;
+  const stream = Math.max(floor.reapedMs, (floor.machineBusyMs + zstdMs) / floor.cpus);
+  const helperMs = S[`socket/${mib}/touch`]?.helperMs;
+  const bound = stream + (helperMs ?? 0);
+  const busy = (100 * floor.machineBusyMs) / (floor.reapedMs * floor.cpus);
+  t16.push([
+    'lower bound: stream that compresses, then the helper',
+    `${mib} touch`,
+    `max(floor ${fmtMs(floor.reapedMs)}, (its machine CPU ${fmtMs(floor.machineBusyMs)}, ` +
+      `${busy.toFixed(0)}% of ${String(floor.cpus)} CPUs, + zstd ${fmtMs(zstdMs)}) / ` +
+      `${String(floor.cpus)}) = ${fmtMs(stream)}` +
+      (helperMs === undefined ? ' (no helper time measured)' : ` + helper ${fmtMs(helperMs)}`) +
+      ` = ${fmtMs(bound)} = ${fmtRatio(bound / systemd)} systemd`,
+    '<= 0.4x possible?',
+    bound <= 0.4 * systemd ? 'possible' : 'not here',
+  ]);
 }
 if (t16.length > 1) {
   console.log(`\nTargets (issue 16, stack traces), measured; ${libc6DbgLine}:`);

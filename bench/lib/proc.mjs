@@ -65,3 +65,19 @@ export function procChildren(pid) {
 
 /** The process is still there and not yet reaped (a zombie counts as there). */
 export const alive = (pid) => procStat(pid) !== undefined;
+
+/**
+ * The machine's CPU time so far, from /proc/stat's "cpu" line: busy (everything but
+ * idle and iowait) in ms, summed over all CPUs, and how many CPUs there are. The
+ * difference of two readings says how much of the machine a crash kept busy (in 10 ms
+ * ticks: coarse, fine for hundreds of ms).
+ */
+export function machineCpu() {
+  const lines = readFileSync('/proc/stat', 'utf8').split('\n');
+  const all = lines[0].split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = all;
+  return {
+    busyMs: ticksToMs(user + nice + system + irq + softirq + steal),
+    cpus: lines.filter((l) => /^cpu\d/.test(l)).length,
+  };
+}
