@@ -21,7 +21,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processKernelConnection } from '@coredump-ts/coredumpd';
 import { DEFAULT_CONFIG } from '@coredump-ts/config';
-import { accept, close, connect, recvmsg, sendmsg, socket, socketpair } from '@coredump-ts/unix';
+import {
+  accept,
+  bind,
+  close,
+  connect,
+  recvmsg,
+  recvmsgSync,
+  sendmsg,
+  socket,
+  socketpair,
+} from '@coredump-ts/unix';
 import { pathsFromEnv } from '@coredump-ts/pipeline';
 
 import {
@@ -153,6 +163,17 @@ async function crashThroughSocket(
   return { pid: exit.pid, stdout: exit.stdout, signal: exit.signal, run, entry };
 }
 
+/** Whether a datagram waits on `fd` (taken off the queue; fds it carries closed). */
+function datagramQueued(fd: number): boolean {
+  try {
+    const got = recvmsgSync(fd, { timeoutMs: 0 });
+    for (const f of got.fds) close(f);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The same program through the pipe path (handler + socket-activated worker). */
 async function crashThroughPipe(p: Pipeline, name: CrasherName): Promise<JsonJournalEntry> {
   const binary = await compileCrasher(name);
@@ -219,6 +240,40 @@ describe('socket mode through the kernel, against the pipe path', () => {
     expect(crash.run.stderr).toContain('Stack helper took ');
     expect(crash.run.stderr).not.toContain('Not reading process memory');
     expect(crash.run.stderr).not.toContain('link_map walk:');
+  });
+
+  it('the process is held until its entry is written: not reaped before', async () => {
+    // The connection is closed once the entry is sent (systemd's worker closes it when it
+    // exits), so the kernel frees the crashed process's memory only after the stack
+    // helper has run. The entry goes to a datagram socket of this test's: by the time the
+    // crasher is reaped, it must already be queued there.
+    side.clear();
+    const dir = mkdtempSync(join(tmpdir(), 'cdts-held-'));
+    chmodSync(dir, 0o755); // the worker sends after its privilege drop
+    const path = join(dir, 'journal');
+    const journal = socket('dgram');
+    try {
+      bind(journal, path);
+      chmodSync(path, 0o666);
+      const binary = await compileCrasher('segv');
+      let queuedAtReap: boolean | undefined;
+      const run = await withKernelSettings(
+        { corePattern: `@@${side.kernel.path}`, ...PRODUCT_SYSCTLS },
+        async () => {
+          const served = side.kernel.serveOne({ ...side.env(), COREDUMP_TS_JOURNAL_SOCKET: path });
+          const reaped = startCrasher(binary).exited.then(() => {
+            queuedAtReap = datagramQueued(journal);
+          });
+          const [r] = await Promise.all([served, reaped]);
+          return r;
+        },
+      );
+      expect(run.status, run.stderr).toBe(0);
+      expect(queuedAtReap).toBe(true);
+    } finally {
+      close(journal);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a threaded crash: the crashing thread by PF_DUMPCORE', async () => {
