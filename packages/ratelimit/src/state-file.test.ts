@@ -50,6 +50,22 @@ describe('applyRateLimit', () => {
     expect(JSON.parse(readFileSync(path, 'utf8'))).toHaveProperty('buckets.k.kept', 1);
   });
 
+  it('a state that shrinks is cut to its new length (rewritten in place)', () => {
+    const path = statePath();
+    // Ten units each kept a core an hour ago: their buckets have expired and go.
+    for (let i = 0; i < 10; i++) {
+      applyRateLimit(path, `unit:old-${String(i)}.service`, (1_700_000_000 + i) * SEC, settings);
+    }
+    const before = readFileSync(path, 'utf8').length;
+    const r = applyRateLimit(path, 'unit:new.service', (1_700_003_600 + 0) * SEC, settings);
+    expect(r).toEqual({ verdict: 'keep', suppressed: 0, warnings: [] });
+    const after = readFileSync(path, 'utf8');
+    expect(after.length).toBeLessThan(before);
+    expect(Object.keys((JSON.parse(after) as { buckets: object }).buckets)).toEqual([
+      'unit:new.service',
+    ]);
+  });
+
   it('does not follow a symlink planted at the state path, and keeps the core', () => {
     const path = statePath();
     const target = `${path}.target`;
