@@ -1,5 +1,6 @@
 // Byte-stream helpers for the kernel coredump socket: readiness with its hang-up
-// bits, queued bytes, one non-blocking (peeking) recv.
+// bits, queued bytes, one non-blocking (peeking) recv, and a blocking recv that fills
+// a buffer.
 import { addon } from './addon.js';
 
 export const POLLIN = 0x001;
@@ -24,14 +25,14 @@ export function queuedBytes(fd: number): number {
  * One recv(MSG_DONTWAIT[|MSG_PEEK]) of at most `length` bytes: what was queued
  * (an empty Buffer at end of stream). Nothing queued: SysError EAGAIN.
  */
+export function recvBytes(fd: number, length: number, opts: { peek?: boolean } = {}): Buffer {
+  return addon.recvBytes(fd, length, opts.peek ?? false);
+}
+
 /**
  * One blocking recv(MSG_WAITALL) into `into`: its whole length unless the stream
  * ends first; 0 at end of stream. For reading a stream socket in big pieces.
  */
 export function recvFill(fd: number, into: Buffer): number {
   return addon.recvFill(fd, into);
-}
-
-export function recvBytes(fd: number, length: number, opts: { peek?: boolean } = {}): Buffer {
-  return addon.recvBytes(fd, length, opts.peek ?? false);
 }
