@@ -35,7 +35,7 @@ function count(env: NodeJS.ProcessEnv, name: string, fallback: number, min: numb
 
 /**
  * Node flags of a pre-started worker, for the one crash it handles (docs/performance.md,
- * "Flood control"); the manager's own execArgv come after them and can undo them.
+ * "Latest run (commit eef4c4a)"); the manager's own execArgv come after them and can undo them.
  * - `--no-lazy`: V8 compiles a function the first time it runs, and the worker runs its
  *   crash path once, so every function of that path was parsed and compiled while the
  *   crash waited. Now the whole bundle is compiled at start-up, before any crash: ~10

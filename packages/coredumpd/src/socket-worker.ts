@@ -72,10 +72,10 @@ export async function processKernelConnection(
     return reportFailure(log, error);
   }
   // Closed at the end, once the entry is written, as systemd's worker closes it when
-  // it exits: the kernel (COREDUMP_WAIT) keeps the crashed process until then. Released
-  // as soon as the mini core was collected, the process's memory was freed while the
-  // stack helper ran, and on two cores that slowed the helper by a third to a half
-  // (docs/performance.md, "Flood control").
+  // it exits: the kernel (COREDUMP_WAIT) keeps the crashed process until then. Closing
+  // it as soon as the mini core was collected let the kernel free the process's memory
+  // while the stack helper ran, and on two cores that slowed the helper by a third to a
+  // half (docs/performance.md, "Latest run (commit eef4c4a)").
   try {
     // The handshake comes before the verdict on the peer, so that flood control can
     // still tell the kernel to skip; a peer that is not a crash is refused right

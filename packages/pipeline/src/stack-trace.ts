@@ -29,6 +29,7 @@ import {
 } from './debuginfo-cache.js';
 import type { Log } from './log.js';
 import { openProcMem } from './proc-mem.js';
+import type { Ids } from './privileges.js';
 import type { CoreObserver } from './stream.js';
 
 export interface StackTraceOptions {
@@ -78,7 +79,7 @@ export interface StackTraceStep {
    * when given (the helper becomes that user before it reads anything; the caller is
    * root), else as whoever the caller is by then. Never rejects.
    */
-  run(as?: { readonly uid: number; readonly gid: number }): Promise<StackTraceOutcome>;
+  run(as?: Ids): Promise<StackTraceOutcome>;
 }
 
 /**
@@ -199,7 +200,7 @@ interface TraceInputs {
   readonly env: StackTraceOptions['env'];
   readonly helperFd: number | undefined;
   readonly debuginfoPath: string | undefined;
-  readonly as: { readonly uid: number; readonly gid: number } | undefined;
+  readonly as: Ids | undefined;
 }
 
 async function traceMiniCore(
